@@ -1,0 +1,83 @@
+import type { Readable } from 'node:stream';
+import type { Compression } from '../oci/mediatypes.js';
+import type { RawBlob } from '../oci/manifest.js';
+import type { Platform } from '../oci/platform.js';
+
+/** A layer as the source stores it: the blob, possibly compressed, that holds one diff. */
+export interface LayerBlob {
+  /** Media type as declared by the manifest, or as strata inferred it for archives without one. */
+  mediaType: string;
+  /**
+   * Digest of the stored blob (compressed bytes). For an uncompressed layer this equals its diffID.
+   * Undefined only when the source holds no digest and strata has not hashed the blob.
+   */
+  digest?: string;
+  /** Size in bytes of the stored blob, when known without reading it. */
+  size?: number;
+  /** Compression declared by the media type (or sniffed where no type is declared). */
+  compression: Compression;
+  /** A non-distributable layer, fetched from its URLs rather than from the source. */
+  foreign: boolean;
+  urls?: string[];
+  annotations?: Record<string, string>;
+}
+
+/** Facts about an image that only some sources know, used to answer exactly as Docker would. */
+export interface SourceFacts {
+  /** Docker's RepoTags as the source records them, familiar form (busybox:latest). */
+  repoTags: string[];
+  /** Docker's RepoDigests (repo@sha256:…) as the source records them. */
+  repoDigests: string[];
+  /** The engine's parent image ID (legacy builds only). */
+  parent?: string;
+  /**
+   * Image IDs per config.history entry, oldest first, as `docker history` shows them ('<missing>'
+   * where the engine has none). Only the docker-daemon source knows these.
+   */
+  historyIds?: string[];
+  /** Unpacked sizes per layer (the layer database's `size`), when the source already knows them. */
+  layerSizes?: number[];
+}
+
+/** An image resolved from a source: the raw documents and the layer blobs, nothing unpacked. */
+export interface ResolvedImage {
+  /**
+   * The image manifest exactly as the source holds it. For a docker save archive in the legacy shape,
+   * which has no image manifest, this is the archive's manifest.json.
+   */
+  manifest: RawBlob;
+  /** The index or manifest list the manifest was chosen from, if there was one. */
+  index?: RawBlob;
+  /** The image config, exactly as stored; its digest is the image ID and has been verified. */
+  config: RawBlob;
+  /** One per rootfs.diff_ids entry, base first. */
+  layers: LayerBlob[];
+  facts: SourceFacts;
+}
+
+export interface ResolveOptions {
+  /** Platform to pick from an index; default: the host's. */
+  platform?: Platform;
+}
+
+/** A byte range of a local file that holds one blob, for readers that can seek. */
+export interface FileRange {
+  path: string;
+  offset: number;
+  length: number;
+}
+
+/** Every place an image can live offers this face for reading. */
+export interface ImageSource {
+  /** How the user named it, e.g. docker://127.0.0.1:5000/app:1 or docker-archive:app.tar. */
+  readonly name: string;
+  resolve(options?: ResolveOptions): Promise<ResolvedImage>;
+  /**
+   * Stream a layer blob as stored (compressed if it is). The stream fails with a digest-mismatch
+   * error at its end if the bytes do not match the blob's digest.
+   */
+  openLayer(layer: LayerBlob, index: number): Promise<Readable>;
+  /** Where the blob sits in a local file, if it does and is stored uncompressed; lets readers seek. */
+  layerFile?(layer: LayerBlob, index: number): Promise<FileRange | undefined>;
+  close(): Promise<void>;
+}
