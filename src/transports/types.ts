@@ -81,3 +81,16 @@ export interface ImageSource {
   layerFile?(layer: LayerBlob, index: number): Promise<FileRange | undefined>;
   close(): Promise<void>;
 }
+
+/** Options every source factory takes; each uses the ones that concern it. */
+export interface SourceOptions {
+  /** Allow plain HTTP (and unverified TLS) for registries that are not on loopback. */
+  insecure?: boolean;
+  /** Docker client config with credentials; default $DOCKER_CONFIG/config.json, else ~/.docker/config.json. */
+  authFile?: string;
+  /** Explicit credentials, overriding the auth file. */
+  username?: string;
+  password?: string;
+  /** Engine endpoint for docker-daemon:, overriding DOCKER_HOST and the current context. */
+  dockerHost?: string;
+}
