@@ -1,0 +1,56 @@
+import { pipeline } from 'node:stream/promises';
+import { LayerFactsCache, type LayerFacts } from '../cache/layer-facts.js';
+import { VerifyingStream } from '../oci/digest.js';
+import { decompress } from '../layer/compression.js';
+import { unpackedSizeFromFile, unpackedSizeFromStream } from '../layer/unpacked-size.js';
+import type { ImageSource } from '../transports/types.js';
+import type { Image, ImageLayer } from './image.js';
+
+export interface LayerSizeOptions {
+  cache?: LayerFactsCache;
+  /** Layers scanned at once. */
+  concurrency?: number;
+}
+
+/**
+ * Scan one layer for its facts. An uncompressed layer in a local file is read header by header
+ * (seeking past file data); anything else is streamed once, decompressed and checked against its
+ * diffID on the way.
+ */
+export async function scanLayerFacts(source: ImageSource, layer: ImageLayer): Promise<LayerFacts> {
+  const what = `layer ${layer.index} (${layer.diffID})`;
+  const range = await source.layerFile?.(layer.blob, layer.index);
+  if (range) {
+    const r = await unpackedSizeFromFile(range, what);
+    return { unpackedSize: r.size, entries: r.entries };
+  }
+  const blob = await source.openLayer(layer.blob, layer.index);
+  const tar = await decompress(blob, layer.blob.compression, what);
+  const verify = new VerifyingStream(layer.diffID, undefined, `${what}: uncompressed content`);
+  const [r] = await Promise.all([unpackedSizeFromStream(verify, what), pipeline(tar, verify)]);
+  return { unpackedSize: r.size, entries: r.entries };
+}
+
+/**
+ * Unpacked size of every layer, as Docker's layer database records it: from the source when it already
+ * knows (a local engine), else from the cache by diffID, else by one scan of the layer.
+ */
+export async function layerSizes(source: ImageSource, image: Image, options: LayerSizeOptions = {}): Promise<number[]> {
+  const known = image.facts.layerSizes;
+  if (known && known.length === image.layers.length) return [...known];
+  const cache = options.cache ?? new LayerFactsCache();
+  const sizes = new Array<number>(image.layers.length);
+  const queue = [...image.layers];
+  const worker = async () => {
+    for (let layer = queue.shift(); layer; layer = queue.shift()) {
+      let facts = await cache.get(layer.diffID);
+      if (!facts) {
+        facts = await scanLayerFacts(source, layer);
+        await cache.put(layer.diffID, facts);
+      }
+      sizes[layer.index] = facts.unpackedSize;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+  return sizes;
+}
