@@ -26,7 +26,9 @@ export class LayerFactsCache {
   async get(diffID: string): Promise<LayerFacts | undefined> {
     try {
       const facts = JSON.parse(await readFile(this.file(diffID), 'utf8')) as LayerFacts;
-      return Number.isSafeInteger(facts.unpackedSize) && Number.isSafeInteger(facts.entries) ? facts : undefined;
+      return Number.isSafeInteger(facts.unpackedSize) && Number.isSafeInteger(facts.entries)
+        ? facts
+        : undefined;
     } catch {
       return undefined;
     }

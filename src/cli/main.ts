@@ -19,7 +19,8 @@ export function buildProgram(io: CliIO): Command {
   registerInspect(program, io);
   registerLayers(program, io);
   registerRaw(program, io);
-  for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const cmd of program.commands)
+    cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
 }
 
@@ -32,7 +33,8 @@ export function reportError(err: unknown, io: CliIO): number {
   if (isStrataError(err)) {
     io.err(`strata: ${err.message}\n`);
     if (err.hint) io.err(`hint: ${err.hint}\n`);
-    if (process.env.STRATA_DEBUG && err.cause) io.err(`cause: ${String((err.cause as Error)?.stack ?? err.cause)}\n`);
+    if (process.env.STRATA_DEBUG && err.cause)
+      io.err(`cause: ${String((err.cause as Error)?.stack ?? err.cause)}\n`);
     return err.exitCode;
   }
   const code = (err as NodeJS.ErrnoException)?.code;

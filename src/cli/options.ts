@@ -12,7 +12,10 @@ export interface ImageCommandOptions {
 }
 
 export const imageOptions = (): Option[] => [
-  new Option('--platform <os/arch[/variant]>', 'platform to pick from a multi-platform image (default: this host)'),
+  new Option(
+    '--platform <os/arch[/variant]>',
+    'platform to pick from a multi-platform image (default: this host)',
+  ),
   new Option('--insecure', 'allow plain HTTP and unverified TLS for registries not on loopback'),
   new Option('--creds <user:password>', 'registry credentials (default: from the Docker config file)'),
   new Option('--authfile <path>', 'Docker config file with registry credentials'),

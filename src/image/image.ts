@@ -4,7 +4,13 @@ import { type ImageConfig, parseImageConfig } from '../oci/config.js';
 import type { RawBlob } from '../oci/manifest.js';
 import type { ImageLocation } from '../reference/transport.js';
 import { openSource } from '../transports/open.js';
-import type { ImageSource, LayerBlob, ResolveOptions, SourceFacts, SourceOptions } from '../transports/types.js';
+import type {
+  ImageSource,
+  LayerBlob,
+  ResolveOptions,
+  SourceFacts,
+  SourceOptions,
+} from '../transports/types.js';
 
 /** One layer of an image, as the layer database sees it. */
 export interface ImageLayer {

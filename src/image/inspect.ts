@@ -67,7 +67,11 @@ export interface StrataInspect {
  * The image-intrinsic fields of `docker image inspect`, with Docker's names, order and values, plus a
  * Strata section. Engine-local fields (GraphDriver, Metadata.LastTagTime) are left out.
  */
-export function inspectView(image: Image, layerSizes: readonly number[], createdNano: (ts: string | undefined) => string) {
+export function inspectView(
+  image: Image,
+  layerSizes: readonly number[],
+  createdNano: (ts: string | undefined) => string,
+) {
   const cfg = image.configView;
   const history = cfg.history ?? [];
   const comment = cfg.comment ?? (history.length > 0 ? (history[history.length - 1]?.comment ?? '') : '');

@@ -35,7 +35,11 @@ export async function scanLayerFacts(source: ImageSource, layer: ImageLayer): Pr
  * Unpacked size of every layer, as Docker's layer database records it: from the source when it already
  * knows (a local engine), else from the cache by diffID, else by one scan of the layer.
  */
-export async function layerSizes(source: ImageSource, image: Image, options: LayerSizeOptions = {}): Promise<number[]> {
+export async function layerSizes(
+  source: ImageSource,
+  image: Image,
+  options: LayerSizeOptions = {},
+): Promise<number[]> {
   const known = image.facts.layerSizes;
   if (known && known.length === image.layers.length) return [...known];
   const cache = options.cache ?? new LayerFactsCache();

@@ -63,7 +63,8 @@ export interface ImageConfig {
 /** Parse and sanity-check an image config. Unknown fields are kept (the raw bytes stay the truth). */
 export function parseImageConfig(bytes: Uint8Array, what = 'image config'): ImageConfig {
   const json = parseJSON(bytes, what);
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalid(`${what} is not a JSON object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw invalid(`${what} is not a JSON object`);
   const cfg = json as Record<string, unknown>;
   const rootfs = cfg.rootfs as { type?: unknown; diff_ids?: unknown } | undefined;
   if (typeof rootfs !== 'object' || rootfs === null) throw invalid(`${what} has no rootfs`);
@@ -72,11 +73,14 @@ export function parseImageConfig(bytes: Uint8Array, what = 'image config'): Imag
     if (typeof d !== 'string') throw invalid(`${what}: rootfs.diff_ids[${i}] is not a string`);
     parseDigest(d, `${what}: rootfs.diff_ids[${i}]`);
   });
-  if (cfg.history !== undefined && !Array.isArray(cfg.history)) throw invalid(`${what}: history is not a list`);
+  if (cfg.history !== undefined && !Array.isArray(cfg.history))
+    throw invalid(`${what}: history is not a list`);
   const history = (cfg.history as HistoryEntry[] | undefined) ?? [];
   const nonEmpty = history.filter((h) => !h?.empty_layer).length;
   if (history.length > 0 && nonEmpty > rootfs.diff_ids.length) {
-    throw invalid(`${what}: history has ${nonEmpty} layer entries but rootfs has ${rootfs.diff_ids.length} diff_ids`);
+    throw invalid(
+      `${what}: history has ${nonEmpty} layer entries but rootfs has ${rootfs.diff_ids.length} diff_ids`,
+    );
   }
   return json as ImageConfig;
 }

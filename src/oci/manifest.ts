@@ -76,29 +76,49 @@ export function parseDescriptor(value: unknown, what: string): Descriptor {
  * Parse a manifest or index. The served media type (Content-Type, or the descriptor that pointed at
  * it) wins over the body's own mediaType field; when neither is useful, the shape decides.
  */
-export function parseManifest(bytes: Uint8Array, servedType: string | undefined, what = 'manifest'): ParsedManifest {
+export function parseManifest(
+  bytes: Uint8Array,
+  servedType: string | undefined,
+  what = 'manifest',
+): ParsedManifest {
   const json = parseJSON(bytes, what);
   if (!isObject(json)) throw invalid(`${what} is not a JSON object`);
   const bodyType = typeof json.mediaType === 'string' ? json.mediaType : undefined;
   const served = servedType?.split(';')[0]?.trim();
-  if (json.schemaVersion === 1 || (served !== undefined && SCHEMA1_TYPES.includes(served) && json.schemaVersion !== 2)) {
+  if (
+    json.schemaVersion === 1 ||
+    (served !== undefined && SCHEMA1_TYPES.includes(served) && json.schemaVersion !== 2)
+  ) {
     throw unsupported(
       `${what} is a Docker schema 1 manifest, which strata does not read`,
       'schema 1 was deprecated in 2017; push the image again with a current Docker or skopeo',
     );
   }
-  if (json.schemaVersion !== 2) throw invalid(`${what} has schemaVersion ${String(json.schemaVersion)}, want 2`);
+  if (json.schemaVersion !== 2)
+    throw invalid(`${what} has schemaVersion ${String(json.schemaVersion)}, want 2`);
 
-  let mediaType = [served, bodyType].find((t) => t !== undefined && (INDEX_TYPES.includes(t) || MANIFEST_TYPES.includes(t)));
+  let mediaType = [served, bodyType].find(
+    (t) => t !== undefined && (INDEX_TYPES.includes(t) || MANIFEST_TYPES.includes(t)),
+  );
   if (mediaType === undefined) {
-    if (served !== undefined && served !== 'application/json' && served !== 'application/octet-stream' && served !== '') {
+    if (
+      served !== undefined &&
+      served !== 'application/json' &&
+      served !== 'application/octet-stream' &&
+      served !== ''
+    ) {
       throw unsupported(`${what} has media type ${served}, which is not an image manifest or index`);
     }
     if (Array.isArray(json.manifests)) mediaType = MediaType.ociIndex;
     else if (isObject(json.config)) mediaType = MediaType.ociManifest;
     else throw invalid(`${what} is neither an image manifest nor an index`);
   }
-  if (bodyType !== undefined && served !== undefined && bodyType !== served && MANIFEST_TYPES.concat(INDEX_TYPES).includes(served)) {
+  if (
+    bodyType !== undefined &&
+    served !== undefined &&
+    bodyType !== served &&
+    MANIFEST_TYPES.concat(INDEX_TYPES).includes(served)
+  ) {
     throw invalid(`${what} was served as ${served} but says it is ${bodyType}`);
   }
 
@@ -124,6 +144,7 @@ export function parseManifest(bytes: Uint8Array, servedType: string | undefined,
 }
 
 export function expectImageManifest(parsed: ParsedManifest, what: string): ImageManifest {
-  if (parsed.kind !== 'manifest') throw new StrataError('invalid', `${what} is an index where an image manifest was expected`);
+  if (parsed.kind !== 'manifest')
+    throw new StrataError('invalid', `${what} is an index where an image manifest was expected`);
   return parsed.manifest;
 }

@@ -23,7 +23,8 @@ const NODE_ARCH: Record<string, string> = {
 /** The host's platform, normalised as containerd does (arm64 → variant v8). */
 export function hostPlatform(): Platform {
   const arch = NODE_ARCH[process.arch] ?? process.arch;
-  const os = process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'linux' : process.platform;
+  const os =
+    process.platform === 'win32' ? 'windows' : process.platform === 'darwin' ? 'linux' : process.platform;
   return normalizePlatform({ os, architecture: arch });
 }
 

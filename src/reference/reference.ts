@@ -17,7 +17,8 @@ export const DOCKER_HUB_API = 'registry-1.docker.io';
 const COMPONENT = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/;
-const DOMAIN = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/;
+const DOMAIN =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/;
 
 function bad(text: string, why: string): StrataError {
   return new StrataError('usage', `invalid reference "${text}": ${why}`);
@@ -47,7 +48,10 @@ export function parseReference(text: string): ImageReference {
   let path = rest;
   const slash = rest.indexOf('/');
   const first = slash >= 0 ? rest.slice(0, slash) : '';
-  if (slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())) {
+  if (
+    slash >= 0 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())
+  ) {
     if (!DOMAIN.test(first)) throw bad(text, `"${first}" is not a valid registry host`);
     domain = first.toLowerCase();
     path = rest.slice(slash + 1);
@@ -56,7 +60,8 @@ export function parseReference(text: string): ImageReference {
   if (path !== path.toLowerCase()) throw bad(text, 'repository name must be lowercase');
   if (domain === DOCKER_HUB && !path.includes('/')) path = `library/${path}`;
   for (const component of path.split('/')) {
-    if (!COMPONENT.test(component)) throw bad(text, `"${component}" is not a valid repository name component`);
+    if (!COMPONENT.test(component))
+      throw bad(text, `"${component}" is not a valid repository name component`);
   }
   if (tag === undefined && digest === undefined) tag = 'latest';
   return { domain, path, tag, digest };
@@ -75,7 +80,11 @@ export function familiarName(ref: ImageReference): string {
 
 export function formatReference(ref: ImageReference, familiar = false): string {
   const name = familiar ? familiarName(ref) : repositoryName(ref);
-  return name + (ref.tag !== undefined && (ref.digest === undefined || familiar) ? `:${ref.tag}` : '') + (ref.digest ? `@${ref.digest}` : '');
+  return (
+    name +
+    (ref.tag !== undefined && (ref.digest === undefined || familiar) ? `:${ref.tag}` : '') +
+    (ref.digest ? `@${ref.digest}` : '')
+  );
 }
 
 /** The host strata talks to for this reference. */

@@ -20,7 +20,8 @@ function splitPath(text: string): [string, string | undefined] {
 }
 
 function pathOrUsage(transport: string, path: string): string {
-  if (path === '') throw new StrataError('usage', `${transport}: needs a path, e.g. ${transport}:./image.tar`);
+  if (path === '')
+    throw new StrataError('usage', `${transport}: needs a path, e.g. ${transport}:./image.tar`);
   return path;
 }
 
@@ -38,7 +39,8 @@ export function parseLocation(text: string): ImageLocation {
       const [path, suffix] = splitPath(rest);
       if (suffix?.startsWith('@')) {
         const index = Number(suffix.slice(1));
-        if (!Number.isInteger(index) || index < 0) throw new StrataError('usage', `docker-archive: "${suffix}" is not an image index`);
+        if (!Number.isInteger(index) || index < 0)
+          throw new StrataError('usage', `docker-archive: "${suffix}" is not an image index`);
         return { transport: 'docker-archive', path: pathOrUsage(prefix, path), index };
       }
       return { transport: 'docker-archive', path: pathOrUsage(prefix, path), tag: suffix || undefined };
@@ -47,7 +49,11 @@ export function parseLocation(text: string): ImageLocation {
     case 'oci-archive': {
       const atIdx = rest.lastIndexOf('@sha256:');
       if (atIdx >= 0 && !existsSync(rest)) {
-        return { transport: prefix, path: pathOrUsage(prefix, rest.slice(0, atIdx)), digest: rest.slice(atIdx + 1) };
+        return {
+          transport: prefix,
+          path: pathOrUsage(prefix, rest.slice(0, atIdx)),
+          digest: rest.slice(atIdx + 1),
+        };
       }
       const [path, tag] = splitPath(rest);
       return { transport: prefix, path: pathOrUsage(prefix, path), tag: tag || undefined };

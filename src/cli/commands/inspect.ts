@@ -17,14 +17,17 @@ const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 export function registerInspect(program: Command, io: CliIO): void {
   const cmd = program
     .command('inspect')
-    .description("show an image's metadata as docker image inspect does, plus its manifest and layer database")
+    .description(
+      "show an image's metadata as docker image inspect does, plus its manifest and layer database",
+    )
     .argument('<image>', 'image reference, with an optional transport prefix')
     .option('-f, --format <template>', 'format output using a Go template, or "json"');
   for (const o of imageOptions()) cmd.addOption(o);
   cmd.action(async (ref: string, opts: InspectOptions) => {
     const template = opts.format && opts.format !== 'json' ? parseTemplate(opts.format) : undefined;
     await withImage(ref, opts, async (image, source) => {
-      const needSizes = !opts.format || opts.format === 'json' || templateNeeds(opts.format, ['Size', 'Strata']);
+      const needSizes =
+        !opts.format || opts.format === 'json' || templateNeeds(opts.format, ['Size', 'Strata']);
       const sizes = needSizes ? await layerSizes(source, image) : [];
       const view = inspectView(image, sizes, (ts) => (ts ? formatRFC3339Nano(ts) : GO_ZERO_TIME));
       if (template) io.out(template.execute(view) + '\n');

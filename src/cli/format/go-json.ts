@@ -32,7 +32,9 @@ function encode(value: unknown, indent: string, level: number): string {
   }
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   if (entries.length === 0) return '{}';
-  return '{' + entries.map(([k, v]) => pad + quote(k) + sep + encode(v, indent, level + 1)).join(',') + end + '}';
+  return (
+    '{' + entries.map(([k, v]) => pad + quote(k) + sep + encode(v, indent, level + 1)).join(',') + end + '}'
+  );
 }
 
 /** Compact, like json.Marshal with SetEscapeHTML(false). undefined members are omitted. */
