@@ -47,7 +47,12 @@ export function parseJSON(bytes: Uint8Array, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const truncated = /Unexpected end of JSON input|Unterminated/.test((err as Error).message);
+    // Node words a cut-off document either way: "Unexpected end" or an error at the very last position.
+    const message = (err as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    const truncated =
+      /Unexpected end of JSON input|Unterminated/.test(message) ||
+      (at !== null && Number(at[1]) >= text.length);
     throw invalid(`${what} is ${truncated ? 'truncated' : 'not valid JSON'}: ${(err as Error).message}`, err);
   }
 }

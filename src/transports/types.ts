@@ -93,4 +93,6 @@ export interface SourceOptions {
   password?: string;
   /** Engine endpoint for docker-daemon:, overriding DOCKER_HOST and the current context. */
   dockerHost?: string;
+  /** Called after every HTTP request a source makes (to count or log them). */
+  onRequest?: (info: { method: string; url: string; status: number }) => void;
 }

@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { isStrataError } from '../../src/errors.js';
+import { MediaType } from '../../src/oci/mediatypes.js';
+import { parseLocation } from '../../src/reference/transport.js';
+import { type RegistrySourceOptions, createRegistrySource } from '../../src/transports/registry.js';
+import type { ImageSource } from '../../src/transports/types.js';
+import { type FaultProxy, flipByte, startFaultProxy, truncate } from '../helpers/fault-proxy.js';
+import { type RunningRegistry, startRegistry } from '../helpers/registry.js';
+import { type PushedImage, makeLayer, noise, pushImage } from '../helpers/registry-fixtures.js';
+
+let reg: RunningRegistry;
+let proxy: FaultProxy;
+let app: PushedImage;
+let big: PushedImage;
+const BIG = 400_000;
+const fast: RegistrySourceOptions = { retry: { baseDelayMs: 5, maxDelayMs: 20 } };
+
+beforeAll(async () => {
+  reg = await startRegistry();
+  proxy = await startFaultProxy(reg.host);
+  app = await pushImage({ url: reg.url }, 'app', '1');
+  const layer = await makeLayer([{ name: 'big.bin', content: noise(BIG, 7) }], { gzip: false });
+  big = await pushImage({ url: reg.url }, 'big', 'latest', { layers: [layer] });
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await reg?.stop();
+});
+
+beforeEach(() => {
+  proxy.clearRules();
+  proxy.log.length = 0;
+});
+
+async function withSource<T>(text: string, fn: (src: ImageSource) => Promise<T>, options = fast): Promise<T> {
+  const loc = parseLocation(text);
+  if (loc.transport !== 'docker') throw new Error('not a registry reference');
+  const src = await createRegistrySource(loc, options);
+  try {
+    return await fn(src);
+  } finally {
+    await src.close();
+  }
+}
+
+async function errorOf(p: Promise<unknown>): Promise<{ kind: string; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (isStrataError(err)) return { kind: err.kind, message: err.message };
+    throw err;
+  }
+  throw new Error('expected a failure');
+}
+
+async function digestOf(stream: Readable): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of stream) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+const requests = (pathPart: string) => proxy.log.filter((e) => e.path.includes(pathPart));
+
+describe('corruption', () => {
+  test('a manifest fetched by digest whose bytes changed: digest-mismatch', async () => {
+    proxy.addRule({
+      path: new RegExp(`/manifests/${app.manifestDigest}$`),
+      fault: { kind: 'rewrite', transform: flipByte(40) },
+    });
+    const err = await withSource(`${proxy.host}/app@${app.manifestDigest}`, (src) => errorOf(src.resolve()));
+    expect(err.kind).toBe('digest-mismatch');
+    expect(err.message).toMatch(
+      new RegExp(
+        `^manifest ${proxy.host}/app@${app.manifestDigest}: digest mismatch: expected ${app.manifestDigest}, got sha256:`,
+      ),
+    );
+  });
+
+  test('a manifest fetched by tag that disagrees with Docker-Content-Digest: digest-mismatch', async () => {
+    proxy.addRule({
+      path: /\/manifests\/1$/,
+      fault: { kind: 'rewrite', transform: flipByte(40), keepDigestHeader: true },
+    });
+    const err = await withSource(`${proxy.host}/app:1`, (src) => errorOf(src.resolve()));
+    expect(err.kind).toBe('digest-mismatch');
+    expect(err.message).toContain(`expected ${app.manifestDigest}`);
+  });
+
+  test('a corrupted config: digest-mismatch', async () => {
+    proxy.addRule({
+      path: new RegExp(`/blobs/${app.configDigest}$`),
+      fault: { kind: 'rewrite', transform: flipByte(5) },
+    });
+    const err = await withSource(`${proxy.host}/app:1`, (src) => errorOf(src.resolve()));
+    expect(err.kind).toBe('digest-mismatch');
+    expect(err.message).toMatch(/^image config sha256:[0-9a-f]{64} of .*: digest mismatch/);
+  });
+
+  test('a corrupted layer blob: the stream fails with digest-mismatch at its end', async () => {
+    const layer = app.layers[0]!;
+    proxy.addRule({
+      path: new RegExp(`/blobs/${layer.digest}$`),
+      fault: { kind: 'rewrite', transform: flipByte(30) },
+    });
+    const err = await withSource(`${proxy.host}/app:1`, async (src) => {
+      const img = await src.resolve();
+      return errorOf(digestOf(await src.openLayer(img.layers[0]!, 0)));
+    });
+    expect(err.kind).toBe('digest-mismatch');
+    expect(err.message).toContain(`layer 0 (${layer.digest}) of ${proxy.host}/app:1: digest mismatch`);
+  });
+
+  test('a truncated manifest: invalid', async () => {
+    proxy.addRule({ path: /\/manifests\/1$/, fault: { kind: 'rewrite', transform: truncate(100) } });
+    const err = await withSource(`${proxy.host}/app:1`, (src) => errorOf(src.resolve()));
+    expect(err.kind).toBe('invalid');
+    // parseJSON's wording depends on where the cut falls ("truncated" or "not valid JSON … at position 100").
+    expect(err.message).toMatch(
+      new RegExp(`^manifest ${proxy.host}/app:1 is (truncated|not valid JSON.*position 100)`),
+    );
+  });
+
+  test('a schema 1 manifest: unsupported', async () => {
+    const schema1 = JSON.stringify({
+      schemaVersion: 1,
+      name: 'app',
+      tag: '1',
+      architecture: 'amd64',
+      fsLayers: [],
+      history: [],
+    });
+    proxy.addRule({
+      path: /\/manifests\/1$/,
+      fault: { kind: 'replace', body: schema1, contentType: MediaType.dockerSchema1Signed },
+    });
+    const err = await withSource(`${proxy.host}/app:1`, (src) => errorOf(src.resolve()));
+    expect(err.kind).toBe('unsupported');
+    expect(err.message).toContain('schema 1');
+  });
+});
+
+describe('retries', () => {
+  test('500 twice, then success: retried', async () => {
+    proxy.addRule({ path: /\/manifests\/1$/, times: 2, fault: { kind: 'status', status: 500 } });
+    const img = await withSource(`${proxy.host}/app:1`, (src) => src.resolve());
+    expect(img.manifest.digest).toBe(app.manifestDigest);
+    expect(requests('/manifests/1').map((e) => e.status)).toEqual([500, 500, 200]);
+  });
+
+  test('500 every time: a registry error after 4 attempts', async () => {
+    proxy.addRule({ path: /\/manifests\/1$/, fault: { kind: 'status', status: 503 } });
+    const err = await withSource(`${proxy.host}/app:1`, (src) => errorOf(src.resolve()));
+    expect(err.kind).toBe('registry');
+    expect(err.message).toBe(
+      `registry ${proxy.host} answered 503 for ${proxy.host}/app:1: UNKNOWN: injected failure`,
+    );
+    expect(requests('/manifests/1')).toHaveLength(4);
+  });
+
+  test('429 with Retry-After is honoured', async () => {
+    proxy.addRule({
+      path: /\/manifests\/1$/,
+      times: 1,
+      fault: { kind: 'status', status: 429, headers: { 'retry-after': '1' } },
+    });
+    const started = Date.now();
+    const img = await withSource(`${proxy.host}/app:1`, (src) => src.resolve());
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(img.manifest.digest).toBe(app.manifestDigest);
+    expect(requests('/manifests/1').map((e) => e.status)).toEqual([429, 200]);
+  });
+
+  test('a connection dropped while reading a manifest is retried', async () => {
+    proxy.addRule({ path: /\/manifests\/1$/, times: 1, fault: { kind: 'drop', afterBytes: 50 } });
+    const img = await withSource(`${proxy.host}/app:1`, (src) => src.resolve());
+    expect(img.manifest.digest).toBe(app.manifestDigest);
+    expect(requests('/manifests/1')).toHaveLength(2);
+  });
+});
+
+describe('resumed blob downloads', () => {
+  const layerPath = () => new RegExp(`/blobs/${big.layers[0]!.digest}$`);
+
+  test('a download dropped halfway continues with Range', async () => {
+    proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'drop', afterBytes: 150_000 } });
+    const digest = await withSource(`${proxy.host}/big:latest`, async (src) => {
+      const img = await src.resolve();
+      return digestOf(await src.openLayer(img.layers[0]!, 0));
+    });
+    expect(digest).toBe(big.layers[0]!.digest);
+    const tries = requests(big.layers[0]!.digest);
+    expect(tries.map((e) => [e.status, e.range])).toEqual([
+      [200, undefined],
+      [206, 'bytes=150000-'],
+    ]);
+  });
+
+  test('a server that ignores Range sends it all again; the bytes already given are skipped', async () => {
+    proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'drop', afterBytes: 100_000 } });
+    proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'strip-range' } });
+    const digest = await withSource(`${proxy.host}/big:latest`, async (src) => {
+      const img = await src.resolve();
+      return digestOf(await src.openLayer(img.layers[0]!, 0));
+    });
+    expect(digest).toBe(big.layers[0]!.digest);
+    expect(requests(big.layers[0]!.digest).map((e) => e.status)).toEqual([200, 200]);
+  });
+
+  test('a download that keeps breaking off: unreachable after a bounded number of resumes', async () => {
+    proxy.addRule({ path: layerPath(), fault: { kind: 'drop', afterBytes: 10_000 } });
+    const err = await withSource(`${proxy.host}/big:latest`, async (src) => {
+      const img = await src.resolve();
+      return errorOf(digestOf(await src.openLayer(img.layers[0]!, 0)));
+    });
+    expect(err.kind).toBe('unreachable');
+    expect(err.message).toMatch(/kept breaking off/);
+    // The first request and 4 resumes; each resume moved forward by 10 000 bytes.
+    expect(requests(big.layers[0]!.digest).map((e) => e.range)).toEqual([
+      undefined,
+      'bytes=10000-',
+      'bytes=20000-',
+      'bytes=30000-',
+      'bytes=40000-',
+    ]);
+  });
+});
