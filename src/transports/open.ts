@@ -7,7 +7,10 @@ import { createRegistrySource } from './registry.js';
 import type { ImageSource, SourceOptions } from './types.js';
 
 /** Open the source a transport-prefixed string (or a bare registry reference) names. */
-export async function openSource(location: string | ImageLocation, options: SourceOptions = {}): Promise<ImageSource> {
+export async function openSource(
+  location: string | ImageLocation,
+  options: SourceOptions = {},
+): Promise<ImageSource> {
   const loc = typeof location === 'string' ? parseLocation(location) : location;
   switch (loc.transport) {
     case 'docker':

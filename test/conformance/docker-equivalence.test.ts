@@ -23,18 +23,20 @@ interface DockerTruth {
 
 const truthCache = new Map<string, DockerTruth>();
 
-function dockerTruth(ref: string): DockerTruth {
+async function dockerTruth(ref: string): Promise<DockerTruth> {
   const cached = truthCache.get(ref);
   if (cached) return cached;
-  const inspect = JSON.parse(docker(env.dockerHost, ['image', 'inspect', ref]))[0];
-  const history = docker(env.dockerHost, [
-    'history',
-    '--no-trunc',
-    '-H=false',
-    '--format',
-    '{{json .ID}}\t{{json .CreatedAt}}\t{{json .CreatedBy}}\t{{json .Size}}\t{{json .Comment}}',
-    ref,
-  ])
+  const inspect = JSON.parse(await docker(env.dockerHost, ['image', 'inspect', ref]))[0];
+  const history = (
+    await docker(env.dockerHost, [
+      'history',
+      '--no-trunc',
+      '-H=false',
+      '--format',
+      '{{json .ID}}\t{{json .CreatedAt}}\t{{json .CreatedBy}}\t{{json .Size}}\t{{json .Comment}}',
+      ref,
+    ])
+  )
     .trimEnd()
     .split('\n')
     .map((line) => line.split('\t').map((c) => JSON.parse(c) as string));
@@ -71,7 +73,7 @@ describe.each(env.images.map((img) => [img.name, img] as const))(
     test.each(transports(img))(
       'via %s: image ID, diffIDs, chain IDs, layer sizes, history',
       async (_t, loc) => {
-        const truth = dockerTruth(img.dockerRef);
+        const truth = await dockerTruth(img.dockerRef);
         const { image, source } = await openImage(loc);
         try {
           expect(image.id).toBe(truth.id);
@@ -101,7 +103,7 @@ describe.each(env.images.map((img) => [img.name, img] as const))(
     test.each(transports(img))('via %s: the default history table equals docker history', async (_t, loc) => {
       // CREATED is relative to now: retry if a second boundary falls between the two runs.
       for (let attempt = 0; ; attempt++) {
-        const expected = docker(env.dockerHost, ['history', img.dockerRef]);
+        const expected = await docker(env.dockerHost, ['history', img.dockerRef]);
         const got = await runCli(['history', loc]);
         expect(got.stderr).toBe('');
         if (got.stdout === expected || attempt === 2) {
@@ -118,7 +120,7 @@ describe.each(env.images.map((img) => [img.name, img] as const))(
         ['-q'],
         ['--format', '{{.ID}}: {{.CreatedBy}} {{.Size}}'],
       ]) {
-        const expected = docker(env.dockerHost, ['history', ...flags, img.dockerRef]);
+        const expected = await docker(env.dockerHost, ['history', ...flags, img.dockerRef]);
         const got = await runCli(['history', ...flags, loc]);
         if (flags[0] === '--no-trunc' && got.stdout !== expected) {
           // the relative CREATED column may tick between runs; compare everything else
@@ -132,7 +134,7 @@ describe.each(env.images.map((img) => [img.name, img] as const))(
     });
 
     test.each(transports(img))('via %s: inspect fields equal docker image inspect', async (t, loc) => {
-      const truth = dockerTruth(img.dockerRef);
+      const truth = await dockerTruth(img.dockerRef);
       const got = await runCli(['inspect', loc]);
       expect(got.stderr).toBe('');
       const [view] = JSON.parse(got.stdout);
@@ -165,7 +167,7 @@ describe.each(env.images.map((img) => [img.name, img] as const))(
 );
 
 test('a locally built image keeps its intermediate image IDs through docker-daemon:', async () => {
-  const expected = docker(env.dockerHost, ['history', '--no-trunc', '-H=false', env.localImage]);
+  const expected = await docker(env.dockerHost, ['history', '--no-trunc', '-H=false', env.localImage]);
   const got = await runCli(['history', '--no-trunc', '-H=false', `docker-daemon:${env.localImage}`]);
   expect(got.stdout).toBe(expected);
   expect(expected).not.toContain('<missing>');
