@@ -1,0 +1,244 @@
+import { createRequire } from 'node:module';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress as FzstdDecompress } from 'fzstd';
+import { invalid, isStrataError, unsupported } from '../errors.js';
+import type { Compression } from '../oci/mediatypes.js';
+
+/** What the magic bytes say; bzip2 and xz are recognised only to be refused clearly. */
+export type SniffedCompression = Compression | 'bzip2' | 'xz';
+
+/** Bytes needed to tell every format apart (xz has the longest magic). */
+export const SNIFF_BYTES = 6;
+
+const startsWith = (bytes: Uint8Array, magic: number[]) => magic.every((b, i) => bytes[i] === b);
+
+/** Docker's detection (go-archive compression_detect.go): magic bytes only, media types ignored. */
+export function sniffCompression(firstBytes: Uint8Array): SniffedCompression {
+  if (startsWith(firstBytes, [0x1f, 0x8b, 0x08])) return 'gzip';
+  if (startsWith(firstBytes, [0x28, 0xb5, 0x2f, 0xfd])) return 'zstd';
+  // A zstd skippable frame: 0x184D2A5? little-endian.
+  if (
+    firstBytes.length >= 4 &&
+    ((firstBytes[0] as number) & 0xf0) === 0x50 &&
+    startsWith(firstBytes.subarray(1), [0x2a, 0x4d, 0x18])
+  ) {
+    return 'zstd';
+  }
+  if (startsWith(firstBytes, [0x42, 0x5a, 0x68])) return 'bzip2';
+  if (startsWith(firstBytes, [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])) return 'xz';
+  return 'none';
+}
+
+const LABEL: Record<SniffedCompression, string> = {
+  none: 'uncompressed',
+  gzip: 'gzip',
+  zstd: 'zstd',
+  bzip2: 'bzip2',
+  xz: 'xz',
+};
+
+/**
+ * Read the first `count` bytes of a stream and hand back a stream that still yields every byte.
+ * Backpressure is kept: the rest is pulled from the original only as it is consumed.
+ */
+export async function peekStream(
+  stream: Readable,
+  count: number,
+): Promise<{ head: Buffer; stream: Readable }> {
+  const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < count) {
+    const next = await it.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    chunks.push(next.value);
+    length += next.value.length;
+  }
+  const first = Buffer.concat(chunks);
+  async function* replay(): AsyncGenerator<Buffer> {
+    try {
+      if (first.length > 0) yield first;
+      while (!done) {
+        const next = await it.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+  return { head: first.subarray(0, count), stream: ownedStream(replay(), stream) };
+}
+
+/**
+ * A byte stream over a generator that releases `sources` when it closes: a generator destroyed
+ * before its first read never runs its cleanup, so an unread file would otherwise stay open.
+ */
+function ownedStream(generator: AsyncGenerator<Buffer>, ...sources: Readable[]): Readable {
+  const out = Readable.from(generator, { objectMode: false });
+  out.once('close', () => {
+    for (const s of sources) if (!s.destroyed) s.destroy();
+  });
+  return out;
+}
+
+/** Refuse formats strata does not read, and bytes that contradict what the source declared. */
+export function checkSniffed(
+  sniffed: SniffedCompression,
+  declared: Compression | undefined,
+  what: string,
+): Compression {
+  if (sniffed === 'bzip2' || sniffed === 'xz') {
+    throw unsupported(
+      `${what} is ${sniffed}-compressed, which strata does not read`,
+      'recompress the layer with gzip or zstd',
+    );
+  }
+  if (declared !== undefined && sniffed !== declared) {
+    throw invalid(`${what} is declared ${LABEL[declared]} but its bytes are ${LABEL[sniffed]}`);
+  }
+  return sniffed;
+}
+
+/**
+ * Check a stored blob's magic bytes against its declared compression without decompressing it.
+ * Resolves to a stream of the same bytes.
+ */
+export async function checkCompression(
+  stream: Readable,
+  declared: Compression,
+  what: string,
+): Promise<Readable> {
+  const peeked = await peekStream(stream, SNIFF_BYTES);
+  try {
+    checkSniffed(sniffCompression(peeked.head), declared, what);
+  } catch (err) {
+    peeked.stream.destroy();
+    throw err;
+  }
+  return peeked.stream;
+}
+
+/**
+ * The uncompressed tar of a stored layer blob. The first bytes are checked against `declared`
+ * ('invalid' on a mismatch, 'unsupported' for bzip2/xz); errors inside the compressed data surface
+ * as 'invalid' errors naming `what`; errors of the source stream (digest mismatches) pass unchanged.
+ */
+export async function decompress(stream: Readable, declared: Compression, what: string): Promise<Readable> {
+  const peeked = await peekStream(stream, SNIFF_BYTES);
+  let kind: Compression;
+  try {
+    kind = checkSniffed(sniffCompression(peeked.head), declared, what);
+  } catch (err) {
+    peeked.stream.destroy();
+    throw err;
+  }
+  if (kind === 'none') return peeked.stream;
+  if (kind === 'gzip') return gunzipStream(peeked.stream, what);
+  return zstdDecompressStream(peeked.stream, what);
+}
+
+function codecError(err: unknown, what: string, codec: string): Error {
+  if (isStrataError(err)) return err;
+  const message = (err as Error)?.message ?? String(err);
+  if (/unexpected end|ended in middle|unexpected EOF|truncated/i.test(message)) {
+    return invalid(`${what} is truncated: its ${codec} data ends early`, err);
+  }
+  return invalid(`${what} has corrupt ${codec} data: ${message}`, err);
+}
+
+/** Rethrow anything but our own errors as an 'invalid' error naming the layer. */
+async function* guard(source: AsyncIterable<Buffer>, what: string, codec: string): AsyncGenerator<Buffer> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw codecError(err, what, codec);
+  }
+}
+
+function gunzipStream(source: Readable, what: string): Readable {
+  const gunzip = createGunzip();
+  // pipeline destroys gunzip with the source's error, so digest mismatches reach the reader.
+  pipeline(source, gunzip, () => {});
+  return ownedStream(guard(gunzip, what, 'gzip'), gunzip);
+}
+
+interface ZstdBinding {
+  DCtx: new () => { decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number] };
+  dStreamOutSize(): number;
+}
+
+let nativeZstd: ZstdBinding | null | undefined;
+
+/** zstd-napi's native binding when it is installed and built, else null. */
+function loadNativeZstd(): ZstdBinding | null {
+  if (nativeZstd === undefined) {
+    try {
+      nativeZstd = createRequire(import.meta.url)('zstd-napi/binding') as ZstdBinding;
+    } catch {
+      nativeZstd = null;
+    }
+  }
+  return nativeZstd;
+}
+
+export type ZstdBackend = 'zstd-napi' | 'fzstd';
+
+/** Which zstd decoder `decompress` uses here. */
+export function zstdBackend(): ZstdBackend {
+  return loadNativeZstd() ? 'zstd-napi' : 'fzstd';
+}
+
+/** Drive the native decoder one output buffer at a time, so a consumer's pace bounds memory. */
+async function* zstdNative(source: AsyncIterable<Buffer>, binding: ZstdBinding): AsyncGenerator<Buffer> {
+  const dctx = new binding.DCtx();
+  const outSize = binding.dStreamOutSize();
+  let inFrame = false;
+  for await (const chunk of source) {
+    let input: Buffer = chunk;
+    for (;;) {
+      const out = Buffer.allocUnsafe(outSize);
+      const [remaining, produced, consumed] = dctx.decompressStream(out, input);
+      input = input.subarray(consumed);
+      inFrame = remaining !== 0;
+      if (produced > 0) yield out.subarray(0, produced);
+      if (input.length === 0 && produced < out.length) break;
+    }
+  }
+  if (inFrame) throw new Error('unexpected end of zstd data');
+}
+
+/** fzstd decodes whole blocks per push; small slices keep what one push can emit small. */
+const FZSTD_SLICE = 16 * 1024;
+
+async function* zstdPure(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const out: Uint8Array[] = [];
+  const decoder = new FzstdDecompress((data) => {
+    if (data.length > 0) out.push(data);
+  });
+  for await (const chunk of source) {
+    for (let i = 0; i < chunk.length; i += FZSTD_SLICE) {
+      decoder.push(chunk.subarray(i, i + FZSTD_SLICE));
+      while (out.length > 0) yield Buffer.from(out.shift() as Uint8Array);
+    }
+  }
+  decoder.push(new Uint8Array(0), true);
+  while (out.length > 0) yield Buffer.from(out.shift() as Uint8Array);
+}
+
+/** Decompress a zstd stream with the native decoder when available (or the one asked for). */
+export function zstdDecompressStream(
+  source: Readable,
+  what: string,
+  backend: ZstdBackend = zstdBackend(),
+): Readable {
+  const binding = backend === 'zstd-napi' ? loadNativeZstd() : null;
+  if (backend === 'zstd-napi' && binding === null) throw unsupported('zstd-napi is not installed here');
+  const decoded = binding ? zstdNative(source, binding) : zstdPure(source);
+  return ownedStream(guard(decoded, what, 'zstd'), source);
+}
