@@ -28,6 +28,7 @@ export function planImage(name: FixtureName, registry: string, workDir: string):
     ociDir: join(workDir, 'oci', name),
     ociTag: TAG,
     ociArchive: join(workDir, 'oci-archives', `${name}.tar`),
+    ociConvertedDir: join(workDir, 'oci-converted', name),
   };
 }
 
@@ -36,12 +37,17 @@ function build(host: string, context: string, tag: string): Promise<string> {
   return docker(host, ['build', '-q', '-t', tag, join(CONTEXTS, context)], { env: { DOCKER_BUILDKIT: '0' } });
 }
 
-function skopeoFromRegistry(image: PeerImage, dest: string): Promise<string> {
+/**
+ * Copy from the registry with skopeo. With preserveDigests the Docker manifest and config are kept
+ * byte for byte (the same image, same ID); without, skopeo converts them to OCI, rewriting the config.
+ */
+function skopeoFromRegistry(image: PeerImage, dest: string, preserveDigests = true): Promise<string> {
   return run('skopeo', [
     '--insecure-policy',
     'copy',
     '--quiet',
     '--src-tls-verify=false',
+    ...(preserveDigests ? ['--preserve-digests'] : []),
     `docker://${image.registryRef}`,
     dest,
   ]);
@@ -57,6 +63,7 @@ async function distribute(host: string, image: PeerImage): Promise<void> {
     docker(host, ['save', '-o', image.archive, image.registryRef]),
     skopeoFromRegistry(image, `oci:${image.ociDir}:${image.ociTag}`),
     skopeoFromRegistry(image, `oci-archive:${image.ociArchive}:${image.ociTag}`),
+    skopeoFromRegistry(image, `oci:${image.ociConvertedDir}:${image.ociTag}`, false),
   ]);
   await docker(host, ['rmi', image.registryRef]);
   await docker(host, ['pull', '-q', image.dockerRef]);
@@ -90,7 +97,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
     t = performance.now();
     const images = FIXTURE_NAMES.map((name) => planImage(name, registry!.host, workDir));
-    for (const dir of ['archives', 'oci', 'oci-archives']) mkdirSync(join(workDir, dir));
+    for (const dir of ['archives', 'oci', 'oci-archives', 'oci-converted']) mkdirSync(join(workDir, dir));
     // Builds spend most of their time starting and committing containers, so they overlap well.
     await Promise.all([
       ...images.map((image) => build(host, image.name, image.registryRef)),

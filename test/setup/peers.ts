@@ -13,11 +13,13 @@ export interface PeerImage {
   registryRef: string;
   /** `docker save` tar of the image as built. */
   archive: string;
-  /** OCI layout dir written by skopeo from the registry; the image is tagged ociTag in it. */
+  /** OCI layout dir written by skopeo from the registry, digests preserved (the same image); tagged ociTag. */
   ociDir: string;
   ociTag: string;
-  /** OCI archive written by skopeo from the registry, tagged ociTag. */
+  /** OCI archive written by skopeo from the registry, digests preserved, tagged ociTag. */
   ociArchive: string;
+  /** OCI layout dir where skopeo converted manifest and config to OCI types (a new config, so a new ID). */
+  ociConvertedDir: string;
 }
 
 /** What the global set-up started and made, handed to every test file. */

@@ -56,17 +56,21 @@ describe.each(FIXTURE_NAMES)('fixture image %s', (name) => {
     }
   });
 
-  for (const kind of ['oci', 'oci-archive'] as const) {
+  for (const kind of ['oci', 'oci-archive', 'oci-converted'] as const) {
     test(`${kind} from skopeo: same diffIDs; layers decompress to them with the same sizes`, async () => {
       const image = peerImage(name);
-      const path = kind === 'oci' ? image.ociDir : image.ociArchive;
-      const src = await openSourceFor(`${kind}:${path}:${image.ociTag}`);
+      const location = {
+        oci: `oci:${image.ociDir}`,
+        'oci-archive': `oci-archive:${image.ociArchive}`,
+        'oci-converted': `oci:${image.ociConvertedDir}`,
+      }[kind];
+      const src = await openSourceFor(`${location}:${image.ociTag}`);
       try {
         const img = await src.resolve();
         const saved = await openSourceFor(`docker-archive:${image.archive}`);
         const savedConfig = (await saved.resolve()).config;
         await saved.close();
-        // skopeo rewrites the Docker config as an OCI config, so only the diffIDs must agree.
+        // Converting to OCI, skopeo rewrites the config as an OCI config, so only the diffIDs must agree.
         const diffIDs: string[] = JSON.parse(img.config.bytes.toString()).rootfs.diff_ids;
         expect(diffIDs).toEqual(JSON.parse(savedConfig.bytes.toString()).rootfs.diff_ids);
         const chains = chainIDs(diffIDs);
