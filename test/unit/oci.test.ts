@@ -101,8 +101,8 @@ describe('streaming verification', () => {
 
 describe('Go-style JSON', () => {
   test('leaves & < > alone, escapes U+2028 and control characters like Go', () => {
-    expect(goJSON({ a: 'x && y <z>', b: '\u2028\b\f\t', c: null, d: [], e: {} })).toBe(
-      '{"a":"x && y <z>","b":"\\u2028\\u0008\\u000c\\t","c":null,"d":[],"e":{}}',
+    expect(goJSON({ a: 'x && y <z>', b: '\u2028\b\f\t\u0001', c: null, d: [], e: {} })).toBe(
+      '{"a":"x && y <z>","b":"\\u2028\\b\\f\\t\\u0001","c":null,"d":[],"e":{}}',
     );
   });
   test('indents like json.MarshalIndent', () => {
