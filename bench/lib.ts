@@ -16,7 +16,11 @@ export interface Timing {
 }
 
 /** Run a command, measuring wall time and peak RSS with /usr/bin/time; fail loudly if it fails. */
-export function measure(label: string, cmd: string[], opts: { runs?: number; env?: NodeJS.ProcessEnv; before?: () => void } = {}): Timing {
+export function measure(
+  label: string,
+  cmd: string[],
+  opts: { runs?: number; env?: NodeJS.ProcessEnv; before?: () => void } = {},
+): Timing {
   const runs: number[] = [];
   let maxRssKiB = 0;
   for (let i = 0; i < (opts.runs ?? 3); i++) {

@@ -29,7 +29,9 @@ async function makeArchive(): Promise<void> {
         '',
       ].join('\n'),
     );
-    await docker(engine.host, ['build', '-q', '-t', 'bench-metadata:1', ctx], { env: { DOCKER_BUILDKIT: '0' } });
+    await docker(engine.host, ['build', '-q', '-t', 'bench-metadata:1', ctx], {
+      env: { DOCKER_BUILDKIT: '0' },
+    });
     await docker(engine.host, ['save', '-o', archive, 'bench-metadata:1']);
   } finally {
     await engine.stop();
@@ -58,7 +60,10 @@ async function main(): Promise<void> {
     '',
     '| command | median time | × tar -tf | peak RSS |',
     '|---|---|---|---|',
-    ...results.map((r) => `| ${r.label} | ${fmtMs(r.ms)} | ${(r.ms / peer).toFixed(2)} | ${(r.maxRssKiB / 1024).toFixed(0)} MB |`),
+    ...results.map(
+      (r) =>
+        `| ${r.label} | ${fmtMs(r.ms)} | ${(r.ms / peer).toFixed(2)} | ${(r.maxRssKiB / 1024).toFixed(0)} MB |`,
+    ),
   ];
   writeFileSync(join(OUT, 'metadata.json'), JSON.stringify({ size, results }, null, 2));
   console.log(lines.join('\n'));

@@ -19,7 +19,11 @@ async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function expectCleanError(r: { code: number; stderr: string; stdout: string }, code: number, message: RegExp) {
+function expectCleanError(
+  r: { code: number; stderr: string; stdout: string },
+  code: number,
+  message: RegExp,
+) {
   expect(r.stdout).toBe('');
   expect(r.code, r.stderr).toBe(code);
   const lines = r.stderr.trimEnd().split('\n');
