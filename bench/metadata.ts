@@ -21,9 +21,9 @@ async function makeArchive(): Promise<void> {
       join(ctx, 'Dockerfile'),
       [
         'FROM bench-base:1',
-        `RUN head -c ${halfMB}M /dev/urandom > /blob1`,
+        `RUN dd if=/dev/urandom of=/blob1 bs=1048576 count=${halfMB}`,
         'RUN mkdir /many && cd /many && for i in $(seq 1 20000); do echo "file $i" > f$i; done',
-        `RUN head -c ${halfMB}M /dev/urandom > /blob2`,
+        `RUN dd if=/dev/urandom of=/blob2 bs=1048576 count=${halfMB}`,
         'ENV A=b',
         'CMD ["sh"]',
         '',

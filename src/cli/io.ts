@@ -6,8 +6,21 @@ export interface CliIO {
   now(): number;
 }
 
+let quietOnClosedPipe = false;
+
+/** `strata … | head` closes stdout early: that is the reader's choice, not an error. */
+function exitQuietlyOnEPIPE(): void {
+  if (quietOnClosedPipe) return;
+  quietOnClosedPipe = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 export const processIO: CliIO = {
   out: (text) => {
+    exitQuietlyOnEPIPE();
     process.stdout.write(text);
   },
   err: (text) => {

@@ -16,7 +16,7 @@ const HEADERS = {
   DiffID: 'DIFF ID',
   Digest: 'BLOB DIGEST',
   MediaType: 'MEDIA TYPE',
-  CompressedSize: 'COMPRESSED',
+  CompressedSize: 'BLOB SIZE',
   Size: 'SIZE',
   CreatedBy: 'CREATED BY',
 };
