@@ -12,6 +12,8 @@ export interface LayerRow {
   mediaType?: string;
   compressedSize?: number;
   unpackedSize?: number;
+  /** Where a non-distributable (foreign) layer is fetched from. */
+  urls?: string[];
   createdBy: string;
   emptyLayer: boolean;
 }
@@ -35,6 +37,7 @@ export function layerRows(image: Image, layerSizes: readonly number[]): LayerRow
       mediaType: l.blob.mediaType,
       compressedSize: l.blob.size,
       unpackedSize: layerSizes[i],
+      urls: l.blob.urls,
       createdBy,
       emptyLayer: false,
     };

@@ -59,6 +59,7 @@ function layerJSON(row: LayerRow) {
     MediaType: row.mediaType ?? null,
     CompressedSize: row.compressedSize ?? null,
     Size: row.emptyLayer ? 0 : (row.unpackedSize ?? null),
+    Urls: row.urls ?? null,
     CreatedBy: row.createdBy,
     EmptyLayer: row.emptyLayer,
   };
