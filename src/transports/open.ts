@@ -1,12 +1,10 @@
 import { type ImageLocation, parseLocation } from '../reference/transport.js';
-import { createDockerArchiveSource } from './docker-archive.js';
-import { createDockerDaemonSource } from './docker-daemon.js';
-import { createOciArchiveSource } from './oci-archive.js';
-import { createOciLayoutSource } from './oci-layout.js';
-import { createRegistrySource } from './registry.js';
 import type { ImageSource, SourceOptions } from './types.js';
 
-/** Open the source a transport-prefixed string (or a bare registry reference) names. */
+/**
+ * Open the source a transport-prefixed string (or a bare registry reference) names. Each transport is
+ * loaded on first use: the HTTP stack alone costs more start-up time than reading a local archive.
+ */
 export async function openSource(
   location: string | ImageLocation,
   options: SourceOptions = {},
@@ -14,14 +12,14 @@ export async function openSource(
   const loc = typeof location === 'string' ? parseLocation(location) : location;
   switch (loc.transport) {
     case 'docker':
-      return createRegistrySource(loc, options);
+      return (await import('./registry.js')).createRegistrySource(loc, options);
     case 'docker-archive':
-      return createDockerArchiveSource(loc, options);
+      return (await import('./docker-archive.js')).createDockerArchiveSource(loc, options);
     case 'oci':
-      return createOciLayoutSource(loc, options);
+      return (await import('./oci-layout.js')).createOciLayoutSource(loc, options);
     case 'oci-archive':
-      return createOciArchiveSource(loc, options);
+      return (await import('./oci-archive.js')).createOciArchiveSource(loc, options);
     case 'docker-daemon':
-      return createDockerDaemonSource(loc, options);
+      return (await import('./docker-daemon.js')).createDockerDaemonSource(loc, options);
   }
 }
