@@ -96,3 +96,71 @@ export interface SourceOptions {
   /** Called after every HTTP request a source makes (to count or log them). */
   onRequest?: (info: { method: string; url: string; status: number }) => void;
 }
+
+/** A blob as a destination receives it. digest/size are unknown when copy re-encodes a layer. */
+export interface BlobInput {
+  mediaType: string;
+  digest?: string;
+  size?: number;
+}
+
+/** A blob as written: digest and size are always known once it is stored. */
+export interface BlobInfo {
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+
+/** Progress of one blob being written, in bytes of the stream handed to putBlob. */
+export type BlobProgress = (bytesSoFar: number) => void;
+
+/** One layer of the image being committed, as the destination now holds it. */
+export interface CommittedLayer {
+  blob: BlobInfo;
+  diffID: string;
+  /** Unpacked size, when copy measured it on the way (stores record it in the layer database). */
+  unpackedSize?: number;
+}
+
+/** What copy hands a destination once every blob is in place. */
+export interface ImageToCommit {
+  /**
+   * The manifest to write. Its bytes are the source's own unless copy changed the layers (re-encoding
+   * or decompressing), in which case copy wrote a new manifest of the same media type.
+   */
+  manifest: RawBlob;
+  config: RawBlob;
+  layers: CommittedLayer[];
+  /** The index the manifest was chosen from, when the source had one (recorded, not required). */
+  index?: RawBlob;
+  /** Tags to record, fully qualified (docker.io/library/busybox:latest). May be empty. */
+  tags: string[];
+  /** The repository digest Docker would record (repo@sha256:… of the manifest or index), if any. */
+  repoDigest?: string;
+}
+
+/**
+ * Every place an image can be written offers this face. pull, push, save, load and copy are all
+ * copy(source, destination).
+ */
+export interface ImageDestination {
+  /** How the user named it, e.g. strata:busybox:latest or docker-archive:out.tar. */
+  readonly name: string;
+  /** 'keep': stores layer blobs as they come (compressed). 'none': wants uncompressed tars. */
+  readonly layerCompression: 'keep' | 'none';
+  /** Whether the destination already holds this blob, so copy can skip it ("Already exists"). */
+  hasBlob(blob: BlobInfo): Promise<boolean>;
+  /** Make the blob present without sending it (a registry's cross-repository mount). */
+  mountBlob?(blob: BlobInfo, fromRepository: string): Promise<boolean>;
+  /**
+   * Write a blob from a stream. The destination hashes what it receives and makes the blob visible only
+   * after it matches blob.digest/size when those are given; it returns the digest and size it stored.
+   */
+  putBlob(blob: BlobInput, content: Readable, onProgress?: BlobProgress): Promise<BlobInfo>;
+  /** Record the image (manifest, config, tags). Returns the digest of the manifest as written. */
+  commitImage(image: ImageToCommit): Promise<{ digest: string }>;
+  /** Finish (archives are written here) and release resources. */
+  close(): Promise<void>;
+  /** Give up: remove anything half-written. */
+  abort?(): Promise<void>;
+}
