@@ -55,6 +55,8 @@ export function run(command: string, args: readonly string[], options: RunOption
       const stderr = Buffer.concat(err).toString('utf8').trim();
       reject(new Error(`${command} ${args.join(' ')} failed (${why}): ${stderr}`));
     });
+    // A child that exits without reading its input closes the pipe: that is not our failure.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
