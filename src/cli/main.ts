@@ -4,6 +4,8 @@ import { registerHistory } from './commands/history.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLayers } from './commands/layers.js';
 import { registerRaw } from './commands/raw.js';
+import { registerStoreCommands } from './commands/store-commands.js';
+import { registerCopy, registerLoad, registerPull, registerPush, registerSave } from './commands/transfer.js';
 import { type CliIO, processIO } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -19,6 +21,12 @@ export function buildProgram(io: CliIO): Command {
   registerInspect(program, io);
   registerLayers(program, io);
   registerRaw(program, io);
+  registerPull(program, io);
+  registerPush(program, io);
+  registerSave(program, io);
+  registerLoad(program, io);
+  registerCopy(program, io);
+  registerStoreCommands(program, io);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;

@@ -8,9 +8,11 @@ export type ImageLocation =
   | { transport: 'docker-archive'; path: string; tag?: string; index?: number }
   | { transport: 'oci'; path: string; tag?: string; digest?: string }
   | { transport: 'oci-archive'; path: string; tag?: string; digest?: string }
-  | { transport: 'docker-daemon'; name: string };
+  | { transport: 'docker-daemon'; name: string }
+  /** strata's own store; the name is a reference (busybox, app:1) or an image ID (prefix). */
+  | { transport: 'strata'; name: string };
 
-export const TRANSPORTS = ['docker', 'docker-archive', 'oci', 'oci-archive', 'docker-daemon'] as const;
+export const TRANSPORTS = ['docker', 'docker-archive', 'oci', 'oci-archive', 'docker-daemon', 'strata'] as const;
 
 /** Split "PATH[:SUFFIX]" at the first colon, unless the whole text names an existing path. */
 function splitPath(text: string): [string, string | undefined] {
@@ -25,8 +27,11 @@ function pathOrUsage(transport: string, path: string): string {
   return path;
 }
 
-/** Parse "transport:rest", or a bare registry reference. */
-export function parseLocation(text: string): ImageLocation {
+/**
+ * Parse "transport:rest", or a bare reference. A bare reference names a registry image, unless the
+ * command works on the local store (images, rmi, tag, save, push): those pass defaultTransport 'strata'.
+ */
+export function parseLocation(text: string, defaultTransport: 'docker' | 'strata' = 'docker'): ImageLocation {
   const m = /^([a-z-]+):(.*)$/s.exec(text);
   const prefix = m?.[1];
   const rest = m?.[2] ?? '';
@@ -62,7 +67,12 @@ export function parseLocation(text: string): ImageLocation {
       if (rest === '') throw new StrataError('usage', 'docker-daemon: needs an image name or ID');
       return { transport: 'docker-daemon', name: rest };
     }
+    case 'strata': {
+      if (rest === '') throw new StrataError('usage', 'strata: needs an image name or ID');
+      return { transport: 'strata', name: rest };
+    }
     default:
+      if (defaultTransport === 'strata') return { transport: 'strata', name: text };
       return { transport: 'docker', ref: parseReference(text), text };
   }
 }
@@ -78,5 +88,7 @@ export function formatLocation(loc: ImageLocation): string {
       return `${loc.transport}:${loc.path}${loc.tag ? `:${loc.tag}` : loc.digest ? `@${loc.digest}` : ''}`;
     case 'docker-daemon':
       return `docker-daemon:${loc.name}`;
+    case 'strata':
+      return `strata:${loc.name}`;
   }
 }

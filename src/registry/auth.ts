@@ -27,12 +27,25 @@ export function repositoryScope(path: string, actions: readonly string[] = ['pul
   return `repository:${path}:${actions.join(',')}`;
 }
 
+/** One scope, or several a single token must cover (a push that mounts from another repository). */
+export type Scopes = string | readonly string[];
+
+function scopeList(scopes: Scopes): readonly string[] {
+  return typeof scopes === 'string' ? [scopes] : scopes;
+}
+
+/** Cache key of a set of scopes: order does not change what the token grants. */
+function scopeKey(scopes: Scopes): string {
+  return [...scopeList(scopes)].sort().join(' ');
+}
+
 export function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 }
 
 /** The request that asks a token server for a token, shaped as Docker shapes it. */
-export function tokenRequest(challenge: Challenge, scope: string, cred: Credential | undefined): HttpRequest {
+export function tokenRequest(challenge: Challenge, scope: Scopes, cred: Credential | undefined): HttpRequest {
+  const scopes = scopeList(scope);
   const realm = challenge.params.realm;
   if (realm === undefined || !/^https?:\/\//i.test(realm)) {
     throw new StrataError(
@@ -48,7 +61,8 @@ export function tokenRequest(challenge: Challenge, scope: string, cred: Credenti
       client_id: 'strata',
     });
     if (service !== undefined) form.set('service', service);
-    form.set('scope', scope);
+    // The OAuth form carries several scopes space-separated in one field.
+    form.set('scope', scopes.join(' '));
     return {
       method: 'POST',
       url: realm,
@@ -58,7 +72,7 @@ export function tokenRequest(challenge: Challenge, scope: string, cred: Credenti
   }
   const url = new URL(realm);
   if (cred?.kind === 'basic') url.searchParams.set('account', cred.username);
-  url.searchParams.append('scope', scope);
+  for (const one of scopes) url.searchParams.append('scope', one);
   if (service !== undefined) url.searchParams.set('service', service);
   const headers: Record<string, string> = {};
   if (cred?.kind === 'basic') headers.authorization = basicAuthorization(cred.username, cred.password);
@@ -129,8 +143,9 @@ export class Authenticator {
   }
 
   /** Forget a token the registry refused, so the next try fetches a fresh one. */
-  invalidate(scope: string): void {
-    for (const key of this.tokens.keys()) if (key.endsWith(`|${scope}`)) this.tokens.delete(key);
+  invalidate(scope: Scopes): void {
+    const wanted = `|${scopeKey(scope)}`;
+    for (const key of this.tokens.keys()) if (key.endsWith(wanted)) this.tokens.delete(key);
   }
 
   private credentials(): Promise<Credential | undefined> {
@@ -138,8 +153,8 @@ export class Authenticator {
     return this.creds;
   }
 
-  /** The Authorization header for a request needing `scope`; undefined while no challenge was seen. */
-  async authorization(scope: string): Promise<string | undefined> {
+  /** The Authorization header for a request needing `scope` (all of them); undefined before any challenge. */
+  async authorization(scope: Scopes): Promise<string | undefined> {
     const challenge = this.challenge;
     if (challenge === undefined) return undefined;
     const cred = await this.credentials();
@@ -156,8 +171,8 @@ export class Authenticator {
     return `Bearer ${await this.token(challenge, scope, cred)}`;
   }
 
-  private async token(challenge: Challenge, scope: string, cred: Credential | undefined): Promise<string> {
-    const key = `${challenge.params.realm}|${challenge.params.service ?? ''}|${scope}`;
+  private async token(challenge: Challenge, scope: Scopes, cred: Credential | undefined): Promise<string> {
+    const key = `${challenge.params.realm}|${challenge.params.service ?? ''}|${scopeKey(scope)}`;
     const cached = this.tokens.get(key);
     if (cached !== undefined && cached.expiresAt > Date.now()) return cached.token;
     const res = await this.send(tokenRequest(challenge, scope, cred));

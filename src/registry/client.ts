@@ -11,7 +11,7 @@ import {
 import type { RawBlob } from '../oci/manifest.js';
 import { ACCEPT_MANIFESTS, MediaType } from '../oci/mediatypes.js';
 import { DOCKER_HUB, DOCKER_HUB_API, isLoopbackHost } from '../reference/reference.js';
-import { Authenticator, repositoryScope } from './auth.js';
+import { Authenticator, type Scopes, repositoryScope } from './auth.js';
 import { type CredentialOptions, lookupCredentials } from './credentials.js';
 import { responseError } from './errors.js';
 import {
@@ -24,8 +24,17 @@ import {
   header,
   readBody,
 } from './http.js';
-import { isTransientNetError, unreachableError } from './neterror.js';
+import { classifyNetError, isTransientNetError, unreachableError } from './neterror.js';
 import { resumableChunks } from './resume.js';
+import {
+  HashingCounter,
+  type UploadExpectation,
+  type UploadProgress,
+  type UploadedBlob,
+  nextLocation,
+  sameOrigin,
+  withDigest,
+} from './upload.js';
 import {
   type RetryPolicy,
   backoffDelay,
@@ -95,8 +104,8 @@ function verified(chunks: AsyncIterable<Buffer>, desc: BlobDescriptor, what: str
 
 /**
  * A distribution-spec client for one registry: manifests and blobs by repository, with auth, retries,
- * redirects and resumable blob downloads. Blob downloads are streams; uploads can be added on the same
- * `call()` path with a push scope.
+ * redirects and resumable blob downloads. Blob downloads and uploads are streams; pushes ask for one
+ * pull,push token per repository (plus the source's pull scope for a mount).
  */
 export class RegistryClient {
   /** The registry as references name it (docker.io). */
@@ -170,10 +179,11 @@ export class RegistryClient {
     req: HttpRequest,
     finish: (res: HttpResponse) => Promise<T>,
     label = 'registry',
+    attempts = this.policy.attempts,
   ): Promise<T> {
     const host = new URL(req.url).host;
     for (let attempt = 1; ; attempt++) {
-      const last = attempt >= this.policy.attempts;
+      const last = attempt >= attempts;
       try {
         const res = await this.http.send(req);
         if (isRetryableStatus(res.status) && !last) {
@@ -197,28 +207,39 @@ export class RegistryClient {
     }
   }
 
-  /** A repository request: authenticated for `scope`, answering one 401 by (re)authenticating. */
+  /**
+   * A repository request: authenticated for `scope`, answering one 401 by (re)authenticating. A request
+   * whose body is a stream is sent once only (`once`): its bytes are gone after the first try.
+   */
   private async call<T>(
-    scope: string,
+    scope: Scopes,
     build: (base: string, authorization: string | undefined) => HttpRequest,
     finish: (res: HttpResponse, authenticated: boolean) => Promise<T>,
+    options: { once?: boolean } = {},
   ): Promise<T> {
     const base = await this.endpoint();
+    const attempts = options.once ? 1 : this.policy.attempts;
     for (let round = 0; ; round++) {
       const authorization = await this.auth.authorization(scope);
-      const outcome = await this.exchange(build(base, authorization), async (res) => {
-        if (res.status === 401 && round === 0 && this.shouldReauthenticate(res, authorization, scope)) {
-          await discard(res.body);
-          return RETRY_AUTH;
-        }
-        return { value: await finish(res, authorization !== undefined) };
-      });
+      const outcome = await this.exchange(
+        build(base, authorization),
+        async (res) => {
+          const again = res.status === 401 && round === 0 && !options.once;
+          if (again && this.shouldReauthenticate(res, authorization, scope)) {
+            await discard(res.body);
+            return RETRY_AUTH;
+          }
+          return { value: await finish(res, authorization !== undefined) };
+        },
+        'registry',
+        attempts,
+      );
       if (outcome !== RETRY_AUTH) return outcome.value;
     }
   }
 
   /** After a 401: learn the challenge; worth one more try unless a Basic password was just refused. */
-  private shouldReauthenticate(res: HttpResponse, sent: string | undefined, scope: string): boolean {
+  private shouldReauthenticate(res: HttpResponse, sent: string | undefined, scope: Scopes): boolean {
     if (!this.auth.noteChallenge(res.headers)) return false;
     if (sent === undefined) return true;
     if (sent.startsWith('Bearer ')) {
@@ -351,7 +372,256 @@ export class RegistryClient {
     });
   }
 
+  /** Whether the repository holds the blob (HEAD), with its size when the registry says. */
+  async headBlob(
+    repo: string,
+    digest: string,
+    actions: readonly string[] = ['pull'],
+  ): Promise<{ present: boolean; size?: number }> {
+    parseDigest(digest, 'blob digest');
+    const what = `${this.domain}/${repo}@${digest}`;
+    return this.call(
+      repositoryScope(repo, actions),
+      (base, authorization) => ({
+        method: 'HEAD',
+        url: `${base}/v2/${repo}/blobs/${digest}`,
+        headers: authHeader(authorization),
+      }),
+      async (res, authenticated) => {
+        await discard(res.body);
+        if (res.status === 404) return { present: false };
+        if (res.status !== 200) throw this.answerError(res, Buffer.alloc(0), what, authenticated);
+        const length = Number(header(res.headers, 'content-length'));
+        return Number.isSafeInteger(length) ? { present: true, size: length } : { present: true };
+      },
+    );
+  }
+
+  /**
+   * Cross-repository mount: make `fromRepo`'s blob appear in `repo` without sending it. False when the
+   * registry declined and opened an upload session instead (which is cancelled).
+   */
+  async mountBlob(repo: string, digest: string, fromRepo: string): Promise<boolean> {
+    parseDigest(digest, 'blob digest');
+    const scopes = [pushScope(repo), repositoryScope(fromRepo)];
+    const query = `mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(fromRepo)}`;
+    const what = `mount of ${digest} from ${fromRepo} into ${this.domain}/${repo}`;
+    const session = await this.call<string | undefined>(
+      scopes,
+      (base, authorization) => ({
+        method: 'POST',
+        url: `${base}/v2/${repo}/blobs/uploads/?${query}`,
+        headers: authHeader(authorization),
+      }),
+      async (res, authenticated) => {
+        const body = await readErrorBody(res.body);
+        if (res.status === 201) return undefined;
+        if (res.status !== 202) throw this.answerError(res, body, what, authenticated);
+        return nextLocation(header(res.headers, 'location'), res.url, what);
+      },
+    );
+    if (session === undefined) return true;
+    await this.cancelUpload(session, scopes);
+    return false;
+  }
+
+  /**
+   * Upload a blob from a stream: one upload session, the whole body in one chunked PATCH (hashed on the
+   * way), then a PUT with the digest. A given digest or size that the bytes do not match cancels the
+   * session, so the registry never stores wrong bytes under a claimed digest. The PATCH is never
+   * retried: its stream is consumed; the caller reopens the source and calls again.
+   */
+  async uploadBlob(
+    repo: string,
+    content: Readable,
+    expected: UploadExpectation = {},
+    onProgress?: UploadProgress,
+  ): Promise<UploadedBlob> {
+    if (expected.digest !== undefined) parseDigest(expected.digest, 'blob digest');
+    const what = `blob ${expected.digest ?? ''}`.trim() + ` for ${this.domain}/${repo}`;
+    const scope = pushScope(repo);
+    let location: string;
+    try {
+      location = await this.startUpload(repo, scope, what);
+    } catch (err) {
+      content.destroy();
+      throw err;
+    }
+    const hasher = new HashingCounter(onProgress);
+    let sourceError: unknown;
+    content.once('error', (err) => {
+      sourceError = err;
+      hasher.destroy(err);
+    });
+    content.pipe(hasher);
+    try {
+      location = await this.patchUpload(location, hasher, scope, what);
+    } catch (err) {
+      content.destroy();
+      hasher.destroy();
+      await this.cancelUpload(location, scope);
+      throw sourceError ?? brokenUpload(err, what, hasher.bytes);
+    }
+    const sent = { digest: hasher.digest(), size: hasher.bytes };
+    const refusal = uploadRefusal(expected, sent, what);
+    if (refusal !== undefined) {
+      await this.cancelUpload(location, scope);
+      throw refusal;
+    }
+    await this.finishUpload(withDigest(location, sent.digest), scope, what);
+    return sent;
+  }
+
+  /** POST a new upload session; returns its Location. Retried like any request without a body. */
+  private startUpload(repo: string, scope: Scopes, what: string): Promise<string> {
+    return this.call(
+      scope,
+      (base, authorization) => ({
+        method: 'POST',
+        url: `${base}/v2/${repo}/blobs/uploads/`,
+        headers: authHeader(authorization),
+      }),
+      async (res, authenticated) => {
+        const body = await readErrorBody(res.body);
+        if (res.status !== 202) throw this.answerError(res, body, `upload of ${what}`, authenticated);
+        return nextLocation(header(res.headers, 'location'), res.url, what);
+      },
+    );
+  }
+
+  /** Stream the whole body in one PATCH (chunked, no Content-Range); returns the next Location. */
+  private patchUpload(location: string, body: Readable, scope: Scopes, what: string): Promise<string> {
+    return this.call(
+      scope,
+      (base, authorization) => ({
+        method: 'PATCH',
+        url: location,
+        headers: {
+          'content-type': 'application/octet-stream',
+          ...(sameOrigin(location, base) ? authHeader(authorization) : {}),
+        },
+        body,
+      }),
+      async (res, authenticated) => {
+        const answer = await readErrorBody(res.body);
+        if (res.status < 200 || res.status > 299) {
+          throw this.answerError(res, answer, `upload of ${what}`, authenticated);
+        }
+        const next = header(res.headers, 'location');
+        return next === undefined ? location : nextLocation(next, res.url, what);
+      },
+      { once: true },
+    );
+  }
+
+  /** PUT <location>?digest=… with an empty body: the registry checks the digest and stores the blob. */
+  private finishUpload(url: string, scope: Scopes, what: string): Promise<void> {
+    return this.call(
+      scope,
+      (base, authorization) => ({
+        method: 'PUT',
+        url,
+        headers: {
+          'content-length': '0',
+          ...(sameOrigin(url, base) ? authHeader(authorization) : {}),
+        },
+      }),
+      async (res, authenticated) => {
+        const body = await readErrorBody(res.body);
+        if (res.status !== 201 && res.status !== 204) {
+          throw this.answerError(res, body, `upload of ${what}`, authenticated);
+        }
+      },
+    );
+  }
+
+  /** DELETE an upload session. Best effort, tried once: it only frees space the registry reclaims anyway. */
+  private async cancelUpload(location: string, scope: Scopes): Promise<void> {
+    try {
+      const base = await this.endpoint();
+      const authorization = await this.auth.authorization(scope);
+      await this.exchange(
+        {
+          method: 'DELETE',
+          url: location,
+          headers: sameOrigin(location, base) ? authHeader(authorization) : {},
+        },
+        (res) => discard(res.body),
+        'registry',
+        1,
+      );
+    } catch {
+      // the session expires on its own
+    }
+  }
+
+  /**
+   * Store a manifest (or index) under a tag or digest, with its media type as Content-Type. Returns the
+   * sha256 of the bytes, which the registry's Docker-Content-Digest must equal when it sends one.
+   */
+  async putManifest(repo: string, reference: string, bytes: Buffer, mediaType: string): Promise<string> {
+    if (reference.includes(':')) parseDigest(reference, 'manifest digest');
+    const what = this.label(repo, reference);
+    const digest = sha256(bytes);
+    await this.call(
+      pushScope(repo),
+      (base, authorization) => ({
+        method: 'PUT',
+        url: `${base}/v2/${repo}/manifests/${reference}`,
+        headers: { 'content-type': mediaType, ...(authorization ? { authorization } : {}) },
+        body: bytes,
+      }),
+      async (res, authenticated) => {
+        const body = await readErrorBody(res.body);
+        if (res.status < 200 || res.status > 299) throw this.answerError(res, body, what, authenticated);
+        const stored = header(res.headers, 'docker-content-digest');
+        if (stored !== undefined && stored !== digest)
+          throw digestMismatch(`manifest ${what}`, digest, stored);
+      },
+    );
+    return digest;
+  }
+
+  private answerError(res: HttpResponse, body: Buffer, what: string, authenticated: boolean): StrataError {
+    return responseError(res.status, body, { host: this.domain, what, authenticated });
+  }
+
   async close(): Promise<void> {
     await this.http.close();
   }
+}
+
+function authHeader(authorization: string | undefined): Record<string, string> {
+  return authorization === undefined ? {} : { authorization };
+}
+
+/** The scope every push request asks for, so one token serves the whole push. */
+export function pushScope(repo: string): string {
+  return repositoryScope(repo, ['pull', 'push']);
+}
+
+/** Why the bytes sent cannot be stored under what the caller claimed; undefined when they can. */
+function uploadRefusal(
+  expected: UploadExpectation,
+  sent: UploadedBlob,
+  what: string,
+): StrataError | undefined {
+  if (expected.digest !== undefined && expected.digest !== sent.digest) {
+    return digestMismatch(what, expected.digest, sent.digest);
+  }
+  if (expected.size !== undefined && expected.size !== sent.size) {
+    return invalid(`${what}: ${sent.size} bytes were read, but the blob should be ${expected.size}`);
+  }
+  return undefined;
+}
+
+/** The error for a PATCH that did not complete: the registry's answer, or the broken connection. */
+function brokenUpload(err: unknown, what: string, readBytes: number): unknown {
+  if (isStrataError(err) && err.kind !== 'unreachable') return err;
+  const netError = isStrataError(err) ? err.cause : err;
+  const reason = classifyNetError(netError)?.reason ?? (err as Error)?.message ?? String(err);
+  return new StrataError('unreachable', `upload of ${what} broke off after ${readBytes} bytes: ${reason}`, {
+    cause: err,
+    hint: 'the upload cannot be resumed; run the push again',
+  });
 }

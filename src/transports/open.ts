@@ -1,5 +1,5 @@
 import { type ImageLocation, parseLocation } from '../reference/transport.js';
-import type { ImageSource, SourceOptions } from './types.js';
+import type { ImageDestination, ImageSource, SourceOptions } from './types.js';
 
 /**
  * Open the source a transport-prefixed string (or a bare registry reference) names. Each transport is
@@ -21,5 +21,29 @@ export async function openSource(
       return (await import('./oci-archive.js')).createOciArchiveSource(loc, options);
     case 'docker-daemon':
       return (await import('./docker-daemon.js')).createDockerDaemonSource(loc, options);
+    case 'strata':
+      return (await import('./store.js')).createStoreSource(loc, options);
+  }
+}
+
+/** Open the destination a location names, for copy (pull, push, save, load). */
+export async function openDestination(
+  location: string | ImageLocation,
+  options: SourceOptions = {},
+): Promise<ImageDestination> {
+  const loc = typeof location === 'string' ? parseLocation(location) : location;
+  switch (loc.transport) {
+    case 'docker':
+      return (await import('./registry-destination.js')).createRegistryDestination(loc, options);
+    case 'docker-archive':
+      return (await import('./docker-archive-destination.js')).createDockerArchiveDestination(loc, options);
+    case 'oci':
+      return (await import('./oci-destination.js')).createOciLayoutDestination(loc, options);
+    case 'oci-archive':
+      return (await import('./oci-destination.js')).createOciArchiveDestination(loc, options);
+    case 'docker-daemon':
+      return (await import('./docker-daemon-destination.js')).createDockerDaemonDestination(loc, options);
+    case 'strata':
+      return (await import('./store.js')).createStoreDestination(loc, options);
   }
 }

@@ -150,6 +150,14 @@ export interface ImageDestination {
   readonly layerCompression: 'keep' | 'none';
   /** Whether the destination already holds this blob, so copy can skip it ("Already exists"). */
   hasBlob(blob: BlobInfo): Promise<boolean>;
+  /**
+   * Reserve a blob before fetching it, so two processes copying images that share a layer fetch it once:
+   * either the blob is present (perhaps after waiting for another process), or the caller holds the claim
+   * until it calls release() after putBlob.
+   */
+  claimBlob?(blob: BlobInfo): Promise<{ present: true } | { present: false; release(): Promise<void> }>;
+  /** The destination records each layer's unpacked size (a store's layer database), so copy measures it. */
+  readonly recordsUnpackedSizes?: boolean;
   /** Make the blob present without sending it (a registry's cross-repository mount). */
   mountBlob?(blob: BlobInfo, fromRepository: string): Promise<boolean>;
   /**

@@ -1,0 +1,290 @@
+import type { Readable } from 'node:stream';
+import { type Image, buildImage } from '../image/image.js';
+import { shortId } from '../oci/digest.js';
+import type { Compression } from '../oci/mediatypes.js';
+import type { RawBlob } from '../oci/manifest.js';
+import type { Platform } from '../oci/platform.js';
+import type {
+  BlobInfo,
+  CommittedLayer,
+  ImageDestination,
+  ImageSource,
+  LayerBlob,
+} from '../transports/types.js';
+import type { CopyEventHandler, LayerStatus } from './events.js';
+import { Limiter } from './limiter.js';
+import { layerMediaType, rewriteManifest, synthesizeManifest } from './manifest-rewrite.js';
+import { isManifestType } from '../oci/mediatypes.js';
+import { Tap, compressStream, layerMeter, tapped } from './streams.js';
+import { decompress } from '../layer/compression.js';
+import { VerifyingStream } from '../oci/digest.js';
+
+export interface CopyOptions {
+  platform?: Platform;
+  /** Re-encode every layer (diffIDs do not change; blob digests and the manifest do). */
+  compress?: Compression;
+  /** Blobs transferred at once (Docker's default is 3). */
+  maxConcurrent?: number;
+  /** Tags for the destination to record, fully qualified. */
+  tags?: string[];
+  /**
+   * Record a repository digest (Docker's RepoDigests): the repository name given here, '@', and the
+   * digest of the document the source reference named (the index for a multi-platform tag).
+   */
+  repoDigestRepository?: string;
+  /** Docker's vocabulary for progress: pull words (keyed by blob digest) or push words (by diffID). */
+  verbs?: 'pull' | 'push';
+  /** A repository on the destination's registry that holds the source's blobs (cross-repo mount). */
+  mountFrom?: string;
+  onEvent?: CopyEventHandler;
+  /**
+   * Called once the source is resolved, before any blob moves; returning false skips the copy (pull
+   * uses it to stop when the store already holds that exact image under that name).
+   */
+  onResolved?: (image: Image) => boolean | Promise<boolean>;
+}
+
+export type LayerOutcome = 'copied' | 'existed' | 'mounted';
+
+export interface CopyResult {
+  image: Image;
+  /** The manifest as the destination received it (rewritten when layers were re-encoded). */
+  manifest: RawBlob;
+  /** Digest of the manifest as the destination wrote it. */
+  manifestDigest: string;
+  /** True when onResolved stopped the copy before anything moved. */
+  skipped?: boolean;
+  layers: Array<CommittedLayer & { outcome: LayerOutcome }>;
+}
+
+interface Plan {
+  /** The encoding the destination gets; 'keep' = the stored bytes unchanged. */
+  target: Compression | 'keep';
+}
+
+function planLayer(dest: ImageDestination, options: CopyOptions, blob: LayerBlob): Plan {
+  const want = dest.layerCompression === 'none' ? 'none' : options.compress;
+  if (want === undefined || want === blob.compression) return { target: 'keep' };
+  return { target: want };
+}
+
+/** Progress reporting with Docker's throttle: at most one update per 100 ms and per 1% or 512 KiB. */
+function progressReporter(
+  emit: CopyEventHandler,
+  id: string,
+  status: LayerStatus,
+  total: number | undefined,
+) {
+  let lastBytes = 0;
+  let lastTime = 0;
+  const step = total ? Math.min(512 * 1024, Math.max(1, total / 100)) : 512 * 1024;
+  return (current: number) => {
+    const now = Date.now();
+    if (current - lastBytes < step || now - lastTime < 100) return;
+    lastBytes = current;
+    lastTime = now;
+    emit({ id, status, current, total });
+  };
+}
+
+/**
+ * Copy one image from a source to a destination: pull, push, save, load and copy are all this. Layers
+ * the destination has are skipped; the others stream through, verified, at most maxConcurrent at once;
+ * the destination records the image only when every blob is in place.
+ */
+export async function copyImage(
+  source: ImageSource,
+  dest: ImageDestination,
+  options: CopyOptions = {},
+): Promise<CopyResult> {
+  const emit: CopyEventHandler = options.onEvent ?? (() => {});
+  const resolved = await source.resolve({ platform: options.platform });
+  const image = buildImage(source.name, resolved);
+  const limiter = new Limiter(Math.max(1, options.maxConcurrent ?? 3));
+  const verbs = options.verbs ?? 'pull';
+  const lineId = (i: number) =>
+    shortId(
+      verbs === 'push' ? image.layers[i]!.diffID : (image.layers[i]!.blob.digest ?? image.layers[i]!.diffID),
+    );
+
+  if (options.onResolved && !(await options.onResolved(image))) {
+    return {
+      image,
+      manifest: image.manifest,
+      manifestDigest: image.manifest.digest,
+      layers: [],
+      skipped: true,
+    };
+  }
+  // Like Docker: first say, layer by layer in order, what is already there and what will be fetched.
+  const plans = await Promise.all(image.layers.map((layer) => planTransfer(dest, options, layer.blob)));
+  plans.forEach((plan, i) => {
+    if (plan.existing && plan.present)
+      emit({ id: lineId(i), status: verbs === 'push' ? 'Layer already exists' : 'Already exists' });
+    else emit({ id: lineId(i), status: verbs === 'push' ? 'Preparing' : 'Pulling fs layer' });
+  });
+  const layers = await Promise.all(
+    image.layers.map((layer) =>
+      transferLayer(
+        source,
+        dest,
+        options,
+        image,
+        layer.index,
+        lineId(layer.index),
+        plans[layer.index]!,
+        limiter,
+        emit,
+      ),
+    ),
+  );
+
+  await putConfig(dest, image);
+  const changed = layers.some((l, i) => l.blob.digest !== image.layers[i]!.blob.digest);
+  const manifest = !isManifestType(image.manifest.mediaType)
+    ? synthesizeManifest(
+        image.config,
+        layers.map((l) => l.blob),
+      )
+    : changed
+      ? rewriteManifest(
+          image.manifest,
+          layers.map((l) => l.blob),
+          layers.some((l) => l.blob.mediaType.endsWith('+zstd')),
+        )
+      : image.manifest;
+  const committed = await dest.commitImage({
+    manifest,
+    config: image.config,
+    layers: layers.map(({ outcome: _o, ...l }) => l),
+    index: changed ? undefined : image.index,
+    tags: options.tags ?? [],
+    repoDigest: options.repoDigestRepository
+      ? `${options.repoDigestRepository}@${image.index?.digest ?? image.manifest.digest}`
+      : undefined,
+  });
+  return { image, manifest, manifestDigest: committed.digest, layers };
+}
+
+async function putConfig(dest: ImageDestination, image: Image): Promise<void> {
+  const info: BlobInfo = {
+    mediaType: image.config.mediaType,
+    digest: image.config.digest,
+    size: image.config.bytes.length,
+  };
+  if (await dest.hasBlob(info)) return;
+  const { Readable } = await import('node:stream');
+  await dest.putBlob(info, Readable.from([image.config.bytes]));
+}
+
+interface TransferPlan extends Plan {
+  /** The blob as the destination would hold it, when no re-encoding is needed and its digest is known. */
+  existing?: BlobInfo;
+  /** Whether the destination already has it. */
+  present: boolean;
+}
+
+async function planTransfer(
+  dest: ImageDestination,
+  options: CopyOptions,
+  blob: LayerBlob,
+): Promise<TransferPlan> {
+  const plan = planLayer(dest, options, blob);
+  const unchanged = plan.target === 'keep' || (plan.target === 'none' && blob.compression === 'none');
+  const existing: BlobInfo | undefined =
+    unchanged && blob.digest && blob.size !== undefined
+      ? { mediaType: blob.mediaType, digest: blob.digest, size: blob.size }
+      : undefined;
+  return { ...plan, existing, present: existing ? await dest.hasBlob(existing) : false };
+}
+
+async function transferLayer(
+  source: ImageSource,
+  dest: ImageDestination,
+  options: CopyOptions,
+  image: Image,
+  index: number,
+  id: string,
+  plan: TransferPlan,
+  limiter: Limiter,
+  emit: CopyEventHandler,
+): Promise<CommittedLayer & { outcome: LayerOutcome }> {
+  const { diffID } = image.layers[index]!;
+  const { existing } = plan;
+  const verbs = options.verbs ?? 'pull';
+  if (existing && plan.present) return { blob: existing, diffID, outcome: 'existed' };
+  if (
+    existing &&
+    options.mountFrom &&
+    dest.mountBlob &&
+    (await dest.mountBlob(existing, options.mountFrom))
+  ) {
+    emit({ id, status: `Mounted from ${options.mountFrom}` });
+    return { blob: existing, diffID, outcome: 'mounted' };
+  }
+  return limiter.run(
+    async () => {
+      const claim = existing && dest.claimBlob ? await dest.claimBlob(existing) : undefined;
+      if (claim?.present) {
+        // Another process brought it while this one waited.
+        emit({ id, status: verbs === 'push' ? 'Layer already exists' : 'Already exists' });
+        return { blob: existing!, diffID, outcome: 'existed' as const };
+      }
+      try {
+        const written = await streamLayer(source, dest, plan, image, index, id, emit, verbs);
+        return { ...written, diffID, outcome: 'copied' as const };
+      } finally {
+        if (claim && !claim.present) await claim.release();
+      }
+    },
+    () => emit({ id, status: 'Waiting' }),
+  );
+}
+
+async function streamLayer(
+  source: ImageSource,
+  dest: ImageDestination,
+  plan: Plan,
+  image: Image,
+  index: number,
+  id: string,
+  emit: CopyEventHandler,
+  verbs: 'pull' | 'push',
+): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
+  const layer = image.layers[index]!;
+  const { blob, diffID } = layer;
+  const what = `layer ${index} (${blob.digest ?? diffID})`;
+  const moving: LayerStatus = verbs === 'push' ? 'Pushing' : 'Downloading';
+  const raw = await source.openLayer(blob, index);
+  const measure = dest.recordsUnpackedSizes ? layerMeter(blob.compression, diffID, what) : undefined;
+  const counted = tapped(raw, new Tap(progressReporter(emit, id, moving, blob.size), measure?.input));
+
+  let body: Readable = counted;
+  let input: { mediaType: string; digest?: string; size?: number };
+  if (plan.target === 'keep') {
+    input = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
+  } else {
+    const tar = await decompress(counted, blob.compression, what);
+    const verified = new VerifyingStream(diffID, undefined, `${what}: uncompressed content`);
+    tar.on('error', (err) => verified.destroy(err));
+    body = await compressStream(tar.pipe(verified), plan.target);
+    const manifestType = image.manifest.mediaType;
+    input =
+      plan.target === 'none'
+        ? { mediaType: layerMediaType(manifestType, 'none'), digest: diffID }
+        : { mediaType: layerMediaType(manifestType, plan.target) };
+  }
+  const stored = await dest.putBlob(input, body);
+  if (verbs === 'pull') {
+    emit({ id, status: 'Verifying Checksum' });
+    emit({ id, status: 'Download complete' });
+  }
+  const size = measure ? await measure.result : undefined;
+  if (verbs === 'pull') {
+    if (measure) emit({ id, status: 'Extracting', current: blob.size, total: blob.size });
+    emit({ id, status: 'Pull complete' });
+  } else {
+    emit({ id, status: 'Pushed' });
+  }
+  return { blob: stored, unpackedSize: size?.size };
+}

@@ -1,0 +1,88 @@
+import { PassThrough, type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { StrataError } from '../errors.js';
+import { VerifyingStream } from '../oci/digest.js';
+import type { Compression } from '../oci/mediatypes.js';
+import { decompress } from '../layer/compression.js';
+import { type UnpackedSize, unpackedSizeFromStream } from '../layer/unpacked-size.js';
+
+/**
+ * A pass-through that counts bytes and copies every chunk to a side writable, honouring the side's
+ * back-pressure: the slower of the two readers sets the pace, and memory stays flat.
+ */
+export class Tap extends Transform {
+  private seen = 0;
+
+  constructor(
+    private readonly onBytes?: (total: number) => void,
+    private readonly side?: Writable,
+  ) {
+    super();
+    side?.on('error', (err) => this.destroy(err));
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.seen += chunk.length;
+    this.onBytes?.(this.seen);
+    if (this.side && !this.side.write(chunk)) this.side.once('drain', () => cb(null, chunk));
+    else cb(null, chunk);
+  }
+
+  override _flush(cb: TransformCallback): void {
+    if (this.side) this.side.end(() => cb());
+    else cb();
+  }
+}
+
+/** Readable → readable through a tap; errors of the input reach the output. */
+export function tapped(input: Readable, tap: Tap): Readable {
+  input.on('error', (err) => tap.destroy(err));
+  return input.pipe(tap);
+}
+
+/**
+ * Measure a layer from a side copy of its stored bytes: decompress, check the diffID, count the
+ * unpacked size as the layer database records it. Returns the writable to feed and the result.
+ */
+export function layerMeter(
+  compression: Compression,
+  diffID: string,
+  what: string,
+): { input: PassThrough; result: Promise<UnpackedSize> } {
+  const input = new PassThrough();
+  const result = (async () => {
+    const tar = await decompress(input, compression, what);
+    const verify = new VerifyingStream(diffID, undefined, `${what}: uncompressed content`);
+    const [size] = await Promise.all([unpackedSizeFromStream(verify, what), pipeline(tar, verify)]);
+    return size;
+  })();
+  // The meter must never leave an unhandled rejection behind; callers await result.
+  result.catch(() => {});
+  return { input, result };
+}
+
+/** Compress a tar stream for a destination that wants a different encoding. */
+export async function compressStream(tar: Readable, to: Compression): Promise<Readable> {
+  if (to === 'none') return tar;
+  if (to === 'gzip') return tar.pipe(createGzip());
+  const zstd = await loadZstdCompressor();
+  const out = new zstd();
+  tar.on('error', (err) => out.destroy(err));
+  return tar.pipe(out);
+}
+
+async function loadZstdCompressor(): Promise<new () => Transform> {
+  try {
+    const mod = (await import('zstd-napi')) as unknown as { CompressStream: new () => Transform };
+    return mod.CompressStream;
+  } catch {
+    throw new StrataError(
+      'unsupported',
+      'zstd compression needs the zstd-napi module, which is not installed',
+      {
+        hint: 'run npm ci on a machine with a C++ compiler, or use --compress gzip',
+      },
+    );
+  }
+}
