@@ -12,7 +12,14 @@ export type ImageLocation =
   /** strata's own store; the name is a reference (busybox, app:1) or an image ID (prefix). */
   | { transport: 'strata'; name: string };
 
-export const TRANSPORTS = ['docker', 'docker-archive', 'oci', 'oci-archive', 'docker-daemon', 'strata'] as const;
+export const TRANSPORTS = [
+  'docker',
+  'docker-archive',
+  'oci',
+  'oci-archive',
+  'docker-daemon',
+  'strata',
+] as const;
 
 /** Split "PATH[:SUFFIX]" at the first colon, unless the whole text names an existing path. */
 function splitPath(text: string): [string, string | undefined] {
