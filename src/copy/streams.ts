@@ -20,6 +20,15 @@ export class Tap extends Transform {
   ) {
     super();
     side?.on('error', (err) => this.destroy(err));
+    // Whoever reads the tap may attach its listeners a tick late (after an await); until then an error
+    // waits in this.errored, which pipeline and async iteration both report, rather than crashing.
+    this.on('error', () => {});
+  }
+
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    // A failed transfer must not leave the side reader (the layer meter) waiting for data forever.
+    if (err && this.side && !this.side.destroyed) this.side.destroy(err);
+    cb(err);
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -37,6 +46,11 @@ export class Tap extends Transform {
 
 /** Readable → readable through a tap; errors of the input reach the output. */
 export function tapped(input: Readable, tap: Tap): Readable {
+  // The input may already have failed (a small blob read and rejected before anyone listened).
+  if (input.errored) {
+    tap.destroy(input.errored);
+    return tap;
+  }
   input.on('error', (err) => tap.destroy(err));
   return input.pipe(tap);
 }

@@ -97,7 +97,10 @@ function mediaTypeOf(res: HttpResponse): string {
 /** Pass a blob's bytes through digest and size verification. */
 function verified(chunks: AsyncIterable<Buffer>, desc: BlobDescriptor, what: string): Readable {
   const out = new VerifyingStream(desc.digest, desc.size, what);
-  // pipeline destroys `out` with any source error, so the consumer sees it there.
+  // pipeline destroys `out` with any source error, so the consumer sees it there. A small blob can be
+  // read and found wrong before the consumer attaches a listener: the error then waits in out.errored
+  // (which pipeline and async iteration check) instead of crashing the process.
+  out.on('error', () => {});
   pipeline(Readable.from(chunks, { objectMode: false }), out, () => {});
   return out;
 }

@@ -93,7 +93,10 @@ export function storeDestination(store: Store, loc: StoreLocation): ImageDestina
   return {
     name: formatLocation(loc),
     layerCompression: 'keep',
+    // The layer database records unpacked sizes: copy measures them on the way in, one read less.
+    recordsUnpackedSizes: true,
     hasBlob: (blob) => store.hasBlob(blob.digest, blob.size),
+    claimBlob: (blob) => store.claimBlob(blob.digest),
     putBlob: (blob, content, onProgress) => store.putBlob(blob, content, onProgress),
     commitImage: (image) => store.commitImage(image, (layer) => measureStoredLayer(store, layer)),
     async close() {},

@@ -19,7 +19,9 @@ export type Fault =
   /** Answer with a redirect to this URL. */
   | { kind: 'redirect'; status?: number; location: string }
   /** Forward without the Range header, so the registry answers 200 with the whole blob. */
-  | { kind: 'strip-range' };
+  | { kind: 'strip-range' }
+  /** Forward this many body bytes, then hang without closing (a client to be killed mid-download). */
+  | { kind: 'stall'; afterBytes: number };
 
 export interface FaultRule {
   method?: string;
@@ -132,6 +134,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       return;
     }
     res.writeHead(entry.status, headers);
+    if (fault?.kind === 'stall') {
+      let sent = 0;
+      up.on('data', (chunk: Buffer) => {
+        if (sent >= fault.afterBytes) return;
+        const part = chunk.subarray(0, fault.afterBytes - sent);
+        sent += part.length;
+        res.write(part);
+        if (sent >= fault.afterBytes) up.destroy();
+      });
+      return;
+    }
     if (fault?.kind === 'drop') {
       let sent = 0;
       up.on('data', (chunk: Buffer) => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { StrataError } from '../../errors.js';
 import { shortId } from '../../oci/digest.js';
 import { unixSeconds } from '../../image/time.js';
 import type { ImageSummary } from '../../store/store.js';
@@ -141,10 +142,23 @@ export function registerStoreCommands(program: Command, io: CliIO): void {
       );
     });
   system
+    .command('verify')
+    .description('check every blob against its digest and every image against its blobs and layer database')
+    .action(async () => {
+      const problems = await (await openStore()).verify();
+      for (const p of problems) io.out(`${p}\n`);
+      if (problems.length > 0) {
+        throw new StrataError('invalid', `the store has ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+      }
+      io.out('ok\n');
+    });
+  system
     .command('prune')
     .description('delete blobs and layers no image uses')
     .action(async () => {
       const r = await (await openStore()).gc();
-      io.out(`${JSON.stringify(r)}\n`);
+      for (const b of r.blobs) io.out(`Deleted blob: ${b}\n`);
+      for (const l of r.layers) io.out(`Deleted layer: ${l}\n`);
+      io.out(`Total reclaimed space: ${humanSizeWithPrecision(r.bytes, 3)}\n`);
     });
 }
