@@ -64,8 +64,12 @@ export class BlobDir {
   async put(blob: BlobInput, content: Readable, onProgress?: BlobProgress): Promise<BlobInfo> {
     const what = `${this.what}: blob ${blob.digest ?? '(new)'}`;
     if (blob.digest !== undefined) parseDigest(blob.digest, what);
-    const verifier = new VerifyingStream(blob.digest, blob.size, what);
-    // With a digest given the verifier checks it; without, the bytes must be hashed to be named.
+    // A stream its source already verifies (it fails unless it matches blob.digest) is only counted;
+    // otherwise the verifier checks the digest, or the bytes are hashed to be named.
+    const trusted = blob.verified === true && blob.digest !== undefined;
+    const verifier = new VerifyingStream(trusted ? undefined : blob.digest, blob.size, what, {
+      hash: !trusted,
+    });
     const hashed = blob.digest === undefined ? new HashingStream() : undefined;
     if (onProgress) verifier.on('data', () => onProgress(verifier.bytesSeen));
     const temp = this.tempName();

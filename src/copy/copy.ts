@@ -6,6 +6,7 @@ import type { RawBlob } from '../oci/manifest.js';
 import type { Platform } from '../oci/platform.js';
 import type {
   BlobInfo,
+  BlobInput,
   CommittedLayer,
   ImageDestination,
   ImageSource,
@@ -260,9 +261,15 @@ async function streamLayer(
   const counted = tapped(raw, new Tap(progressReporter(emit, id, moving, blob.size), measure?.input));
 
   let body: Readable = counted;
-  let input: { mediaType: string; digest?: string; size?: number };
+  let input: BlobInput;
   if (plan.target === 'keep') {
-    input = { mediaType: blob.mediaType, digest: blob.digest, size: blob.size };
+    // Every source verifies the layer streams it opens against their digest.
+    input = {
+      mediaType: blob.mediaType,
+      digest: blob.digest,
+      size: blob.size,
+      verified: blob.digest !== undefined,
+    };
   } else {
     const tar = await decompress(counted, blob.compression, what);
     const verified = new VerifyingStream(diffID, undefined, `${what}: uncompressed content`);
@@ -271,7 +278,7 @@ async function streamLayer(
     const manifestType = image.manifest.mediaType;
     input =
       plan.target === 'none'
-        ? { mediaType: layerMediaType(manifestType, 'none'), digest: diffID }
+        ? { mediaType: layerMediaType(manifestType, 'none'), digest: diffID, verified: true }
         : { mediaType: layerMediaType(manifestType, plan.target) };
   }
   const stored = await dest.putBlob(input, body);

@@ -102,6 +102,11 @@ export interface BlobInput {
   mediaType: string;
   digest?: string;
   size?: number;
+  /**
+   * The stream itself fails at its end unless its bytes hash to `digest` (it comes from a verifying
+   * source), so the destination need not hash it again; it must still not publish a failed stream.
+   */
+  verified?: boolean;
 }
 
 /** A blob as written: digest and size are always known once it is stored. */

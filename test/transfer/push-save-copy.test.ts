@@ -100,4 +100,34 @@ describe('transfers through the store', () => {
     await ok(['history', `strata:${names.registryRef}`]);
     expect(existsSync(join(work, 'store', 'index.json'))).toBe(true);
   });
+
+  test('save --format oci writes an OCI archive that load reads back into another store', async () => {
+    const tar = join(work, 'names-oci.tar');
+    await ok(['save', '--format', 'oci', '-o', tar, names.registryRef]);
+    const saved = await ok(['inspect', '--format', '{{.Id}}', `oci-archive:${tar}`]);
+    expect(saved.stdout.trim()).toBe(await engineId(names.dockerRef));
+    process.env.STRATA_ROOT = join(work, 'store-oci-load');
+    try {
+      const loaded = await ok(['load', '-i', tar]);
+      expect(loaded.stdout).toBe(`Loaded image ID: ${await engineId(names.dockerRef)}\n`);
+    } finally {
+      process.env.STRATA_ROOT = join(work, 'store');
+    }
+  });
+
+  test('images --digests and system df', async () => {
+    const digests = await ok(['images', '--digests', '--format', '{{.Repository}} {{.Digest}}']);
+    const registryDigest = JSON.parse(
+      await docker(env.dockerHost, ['image', 'inspect', names.dockerRef]),
+    )[0].RepoDigests.find((d: string) => d.startsWith(names.registryRef.slice(0, -2)));
+    expect(digests.stdout).toContain(`${names.registryRef.slice(0, -2)} ${registryDigest.split('@')[1]}`);
+    const df = JSON.parse((await ok(['system', 'df', '--format', 'json'])).stdout);
+    expect(df.images).toBeGreaterThanOrEqual(1);
+    expect(df.blobBytes).toBeGreaterThan(0);
+    const table = await ok(['system', 'df']);
+    expect(table.stdout.split('\n')[0]).toMatch(
+      /^TYPE\s+TOTAL\s+SIZE\s+SHARED\s+SAVED BY SHARING\s+RECLAIMABLE$/,
+    );
+    expect((await ok(['system', 'verify'])).stdout).toBe('ok\n');
+  });
 });

@@ -148,7 +148,10 @@ export function registerStoreCommands(program: Command, io: CliIO): void {
       const problems = await (await openStore()).verify();
       for (const p of problems) io.out(`${p}\n`);
       if (problems.length > 0) {
-        throw new StrataError('invalid', `the store has ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+        throw new StrataError(
+          'invalid',
+          `the store has ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+        );
       }
       io.out('ok\n');
     });
