@@ -3,8 +3,8 @@ import { digestMismatch, sha256 } from '../oci/digest.js';
 import { type RawBlob, parseManifest } from '../oci/manifest.js';
 import { type ImageReference, parseReference } from '../reference/reference.js';
 import { type ImageLocation, formatLocation } from '../reference/transport.js';
-import { RegistryClient } from '../registry/client.js';
-import type { RegistrySourceOptions } from './registry.js';
+import type { RegistryClient } from '../registry/client.js';
+import { type RegistrySourceOptions, registryClientFor } from './registry.js';
 import type { BlobInfo, BlobInput, BlobProgress, ImageDestination, ImageToCommit } from './types.js';
 
 const PUSH = ['pull', 'push'] as const;
@@ -96,14 +96,5 @@ export async function createRegistryDestination(
   loc: Extract<ImageLocation, { transport: 'docker' }>,
   options: RegistrySourceOptions,
 ): Promise<ImageDestination> {
-  const client = new RegistryClient(loc.ref.domain, {
-    insecure: options.insecure,
-    username: options.username,
-    password: options.password,
-    authFile: options.authFile,
-    onRequest: options.onRequest,
-    retry: options.retry,
-    timeouts: options.timeouts,
-  });
-  return new RegistryDestination(formatLocation(loc), loc.ref, client);
+  return new RegistryDestination(formatLocation(loc), loc.ref, registryClientFor(loc, options));
 }

@@ -196,7 +196,15 @@ export async function createRegistrySource(
   loc: Extract<ImageLocation, { transport: 'docker' }>,
   options: RegistrySourceOptions,
 ): Promise<ImageSource> {
-  const client = new RegistryClient(loc.ref.domain, {
+  return new RegistrySource(formatLocation(loc), loc.ref, loc.text, registryClientFor(loc, options));
+}
+
+/** The client for a registry location, with the options a source or destination was given. */
+export function registryClientFor(
+  loc: Extract<ImageLocation, { transport: 'docker' }>,
+  options: RegistrySourceOptions,
+): RegistryClient {
+  return new RegistryClient(loc.ref.domain, {
     insecure: options.insecure,
     username: options.username,
     password: options.password,
@@ -205,5 +213,4 @@ export async function createRegistrySource(
     retry: options.retry,
     timeouts: options.timeouts,
   });
-  return new RegistrySource(formatLocation(loc), loc.ref, loc.text, client);
 }

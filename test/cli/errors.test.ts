@@ -6,7 +6,7 @@ import { pack } from 'tar-stream';
 import { describe, expect, test } from 'vitest';
 import { EXIT_CODES } from '../../src/errors.js';
 import { freePort } from '../helpers/ports.js';
-import { runCli } from '../helpers/cli.js';
+import { expectCleanError, runCli } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-errors-'));
 
@@ -17,20 +17,6 @@ async function tarOf(files: Record<string, string | Buffer>): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const c of p) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
-}
-
-function expectCleanError(
-  r: { code: number; stderr: string; stdout: string },
-  code: number,
-  message: RegExp,
-) {
-  expect(r.stdout).toBe('');
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines[0]).toMatch(/^strata: /);
-  expect(lines[0]).toMatch(message);
-  expect(lines.filter((l) => !l.startsWith('hint: ')).length, r.stderr).toBe(1);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
 }
 
 describe('files that are not images', () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { EXIT_CODES } from '../../src/errors.js';
-import { runCli } from '../helpers/cli.js';
+import { expectCleanError, runCli } from '../helpers/cli.js';
 import { type FaultProxy, flipByte, startFaultProxy } from '../helpers/fault-proxy.js';
 import { startRegistry, type RunningRegistry } from '../helpers/registry.js';
 import { makeLayer, pushImage } from '../helpers/registry-fixtures.js';
@@ -23,20 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy.stop();
 });
-
-function expectCleanError(
-  r: { code: number; stderr: string; stdout: string },
-  code: number,
-  message: RegExp,
-) {
-  expect(r.stdout).toBe('');
-  expect(r.code, r.stderr).toBe(code);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines[0]).toMatch(/^strata: /);
-  expect(lines[0]).toMatch(message);
-  expect(lines.filter((l) => !l.startsWith('hint: ')).length, r.stderr).toBe(1);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-}
 
 describe('cheap by design: metadata commands fetch no layer blob', () => {
   const layerBlobGets = (digests: string[]) =>

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -46,4 +47,18 @@ export function runStrataBinary(args: string[], env: NodeJS.ProcessEnv = {}): Cl
     stderr: r.stderr.toString('utf8'),
     stdoutBytes: r.stdout,
   };
+}
+
+/**
+ * A user's mistake or a bad input: nothing on stdout, the expected exit code, one line "strata: …"
+ * (plus an optional "hint: …" line) naming the problem, and never a stack trace.
+ */
+export function expectCleanError(r: CliResult, code: number, message: RegExp): void {
+  expect(r.stdout).toBe('');
+  expect(r.code, r.stderr).toBe(code);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines[0]).toMatch(/^strata: /);
+  expect(lines[0]).toMatch(message);
+  expect(lines.filter((l) => !l.startsWith('hint: ')).length, r.stderr).toBe(1);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 }
