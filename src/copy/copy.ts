@@ -272,9 +272,12 @@ async function streamLayer(
     };
   } else {
     const tar = await decompress(counted, blob.compression, what);
-    const verified = new VerifyingStream(diffID, undefined, `${what}: uncompressed content`);
-    tar.on('error', (err) => verified.destroy(err));
-    body = await compressStream(tar.pipe(verified), plan.target);
+    // A layer a source checked against its diffID when storing it is not hashed a second time.
+    const checked = source.diffIDsVerified
+      ? tar
+      : tar.pipe(new VerifyingStream(diffID, undefined, `${what}: uncompressed content`));
+    if (checked !== tar) tar.on('error', (err) => checked.destroy(err));
+    body = await compressStream(checked, plan.target);
     const manifestType = image.manifest.mediaType;
     input =
       plan.target === 'none'

@@ -43,6 +43,8 @@ export async function storeSource(store: Store, loc: StoreLocation): Promise<Ima
   return {
     ...layout,
     name,
+    // Layers enter the store only after their diffID checked out (copy's meter, or measureStoredLayer).
+    diffIDsVerified: true,
     async resolve(options) {
       const resolved = await layout.resolve(options);
       resolved.facts = {

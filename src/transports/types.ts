@@ -71,6 +71,11 @@ export interface FileRange {
 export interface ImageSource {
   /** How the user named it, e.g. docker://127.0.0.1:5000/app:1 or docker-archive:app.tar. */
   readonly name: string;
+  /**
+   * Every layer this source holds was checked against its diffID when it was stored (strata's store),
+   * so a layer whose blob digest verifies needs no second diffID check when decompressed.
+   */
+  readonly diffIDsVerified?: boolean;
   resolve(options?: ResolveOptions): Promise<ResolvedImage>;
   /**
    * Stream a layer blob as stored (compressed if it is). The stream fails with a digest-mismatch
