@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { type Image, buildImage } from '../image/image.js';
 import { shortId } from '../oci/digest.js';
 import type { Compression } from '../oci/mediatypes.js';
@@ -174,7 +174,6 @@ async function putConfig(dest: ImageDestination, image: Image): Promise<void> {
     size: image.config.bytes.length,
   };
   if (await dest.hasBlob(info)) return;
-  const { Readable } = await import('node:stream');
   await dest.putBlob(info, Readable.from([image.config.bytes]));
 }
 

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { openArchive } from '../../archive/open-archive.js';
-import { parseDockerSaveManifest } from '../../archive/docker-save-manifest.js';
+import { parseDockerSaveManifest, parseLayoutIndex } from '../../archive/docker-save-manifest.js';
 import { readFileRange } from '../../archive/file-range.js';
-import { StrataError } from '../../errors.js';
+import { openArchive } from '../../archive/open-archive.js';
+import { StrataError, isStrataError } from '../../errors.js';
 import { openImage } from '../../image/image.js';
-import { parseLayoutIndex } from '../../archive/docker-save-manifest.js';
 import {
   familiarName,
   formatReference,
@@ -23,9 +22,8 @@ import {
   withDestination,
 } from './transfer-common.js';
 
-function addOptions(cmd: Command, transfer = true): Command {
-  for (const o of imageOptions()) cmd.addOption(o);
-  if (transfer) for (const o of transferOptions()) cmd.addOption(o);
+function addOptions(cmd: Command): Command {
+  for (const o of [...imageOptions(), ...transferOptions()]) cmd.addOption(o);
   return cmd;
 }
 
@@ -35,8 +33,9 @@ async function storedManifestDigest(ref: string): Promise<string | undefined> {
     const { image, source } = await openImage({ transport: 'strata', name: ref });
     await source.close();
     return image.index?.digest ?? image.manifest.digest;
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isStrataError(err) && err.kind === 'not-found') return undefined;
+    throw err;
   }
 }
 
