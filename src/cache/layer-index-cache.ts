@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeLayerIndex, encodeLayerIndex } from '../layer/index-codec.js';
+import type { LayerIndex } from '../layer/index-types.js';
+import { digestHex } from '../oci/digest.js';
+import { LayerFactsCache } from './layer-facts.js';
+import { strataRoot } from './paths.js';
+
+/**
+ * Layer indexes on disk, one file per diffID beside the layer facts: a second look at any image that
+ * shares a layer reads nothing from it. Like the facts cache it only saves time, so a file that cannot
+ * be read, parsed or written is treated as absent.
+ */
+export class LayerIndexCache {
+  readonly facts: LayerFactsCache;
+
+  constructor(private readonly dir = join(strataRoot(), 'cache', 'layers', 'sha256')) {
+    this.facts = new LayerFactsCache(dir);
+  }
+
+  file(diffID: string): string {
+    return join(this.dir, `${digestHex(diffID)}.index`);
+  }
+
+  async get(diffID: string): Promise<LayerIndex | undefined> {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(this.file(diffID));
+    } catch {
+      return undefined;
+    }
+    try {
+      const index = decodeLayerIndex(bytes);
+      // A file renamed or copied under another diffID is as good as corrupt.
+      return index.diffID === diffID ? index : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Store an index, and its unpacked size in the facts cache so history/inspect need no scan. */
+  async put(index: LayerIndex, members: number): Promise<void> {
+    await this.facts.put(index.diffID, { unpackedSize: index.unpackedSize, entries: members });
+    const target = this.file(index.diffID);
+    // Unique per writer: two processes indexing the same layer must not share a temp file.
+    const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFile(tmp, encodeLayerIndex(index));
+      await rename(tmp, target);
+    } catch {
+      await rm(tmp, { force: true }).catch(() => {});
+    }
+  }
+}
