@@ -16,3 +16,25 @@ export * from './image/inspect.js';
 export * from './image/layers-view.js';
 export * from './image/sizes.js';
 export { LayerFactsCache, type LayerFacts } from './cache/layer-facts.js';
+// Moving images: pull, push, save, load and copy are copyImage(source, destination).
+export { openDestination } from './transports/open.js';
+export { type CopyOptions, type CopyResult, type LayerOutcome, copyImage } from './copy/copy.js';
+export type { LayerEvent, LayerStatus, CopyEventHandler } from './copy/events.js';
+// strata's store: an OCI layout plus Docker's layer database.
+export { Store, type ImageSummary, type StoreUsage, type RemoveResult } from './store/store.js';
+export { openStore } from './transports/store.js';
+// Looking inside layers: one scan per layer, the union filesystem, waste.
+export type { IndexEntry, EntryKind, LayerIndex } from './layer/index-types.js';
+export { scanLayerIndex } from './layer/index-scan.js';
+export { layerIndexes, type LayerIndexOptions } from './image/layer-indexes.js';
+export {
+  buildUnion,
+  layerChanges,
+  lookupPath,
+  provenanceOf,
+  type UnionTree,
+  type UnionNode,
+  type LayerChange,
+} from './union/tree.js';
+export { analyseWaste, type WasteReport, type WastedFile } from './analysis/waste.js';
+export { diveAnalysis, type DiveAnalysis } from './analysis/dive.js';
