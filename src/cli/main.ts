@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, StrataError, isStrataError } from '../errors.js';
+import { CiFailed, registerAnalyze } from './commands/analyze.js';
 import { registerHistory } from './commands/history.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLayers } from './commands/layers.js';
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIO): Command {
   registerLoad(program, io);
   registerCopy(program, io);
   registerStoreCommands(program, io);
+  registerAnalyze(program, io);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
@@ -34,6 +36,7 @@ export function buildProgram(io: CliIO): Command {
 
 /** One line per error, the hint after it; never a stack trace for a user's mistake. */
 export function reportError(err: unknown, io: CliIO): number {
+  if (err instanceof CiFailed) return 1;
   if (err instanceof CommanderError) {
     // commander has already printed its message.
     return err.exitCode === 0 ? 0 : EXIT_CODES.usage;
