@@ -1,11 +1,15 @@
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODES, StrataError, isStrataError } from '../errors.js';
 import { CiFailed, registerAnalyze } from './commands/analyze.js';
+import { registerCat } from './commands/cat.js';
+import { registerDiff } from './commands/diff.js';
+import { registerFlatten } from './commands/flatten.js';
 import { registerHistory } from './commands/history.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerLayers } from './commands/layers.js';
 import { registerRaw } from './commands/raw.js';
 import { registerStoreCommands } from './commands/store-commands.js';
+import { registerTree } from './commands/tree.js';
 import { registerCopy, registerLoad, registerPull, registerPush, registerSave } from './commands/transfer.js';
 import { type CliIO, processIO } from './io.js';
 
@@ -29,6 +33,10 @@ export function buildProgram(io: CliIO): Command {
   registerCopy(program, io);
   registerStoreCommands(program, io);
   registerAnalyze(program, io);
+  registerTree(program, io);
+  registerDiff(program, io);
+  registerCat(program, io);
+  registerFlatten(program, io);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;

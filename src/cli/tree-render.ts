@@ -1,0 +1,276 @@
+/**
+ * Pure helpers behind `strata tree` and `strata diff`: a view tree built from a union (or from one
+ * layer's changes), pruned, sorted and flattened into rows drawn with ├── └──.
+ */
+import type { EntryKind, IndexEntry } from '../layer/index-types.js';
+import { type ChangeField, diffEntries, entryBytes } from '../union/entry.js';
+import type { LayerChange, UnionNode, UnionTree } from '../union/tree.js';
+
+export type ChangeKind = 'added' | 'modified' | 'removed';
+
+/** One path as the tree command shows it. */
+export interface ViewNode {
+  path: string;
+  name: string;
+  entry: IndexEntry;
+  /** Own bytes for non-directories; visible descendants' sum for directories. */
+  size: number;
+  /** The layer that last wrote the path (or removed it); undefined for a directory nobody wrote. */
+  layer?: number;
+  change?: ChangeKind;
+  fields: ChangeField[];
+  children: ViewNode[];
+}
+
+const TYPE_CHAR: Record<EntryKind, string> = {
+  file: '-',
+  dir: 'd',
+  symlink: 'l',
+  hardlink: 'h',
+  char: 'c',
+  block: 'b',
+  fifo: 'p',
+  whiteout: 'w',
+  opaque: 'o',
+};
+
+/** `ls -l` style: type, then rwx triplets with setuid/setgid as s/S and sticky as t/T. */
+export function modeString(kind: EntryKind, mode: number): string {
+  const bit = (mask: number, c: string) => (mode & mask ? c : '-');
+  const special = (exec: number, flag: number, on: string) => {
+    if (!(mode & flag)) return bit(exec, 'x');
+    return mode & exec ? on : on.toUpperCase();
+  };
+  return [
+    kind === 'hardlink' ? '-' : TYPE_CHAR[kind],
+    bit(0o400, 'r'),
+    bit(0o200, 'w'),
+    special(0o100, 0o4000, 's'),
+    bit(0o040, 'r'),
+    bit(0o020, 'w'),
+    special(0o010, 0o2000, 's'),
+    bit(0o004, 'r'),
+    bit(0o002, 'w'),
+    special(0o001, 0o1000, 't'),
+  ].join('');
+}
+
+const baseName = (path: string) => (path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1));
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** The aggregated view: every visible path, marked A or M after the layer that last wrote it. */
+export function viewFromUnion(node: UnionNode): ViewNode {
+  const last = node.versions.at(-1);
+  const view: ViewNode = {
+    path: node.path,
+    name: baseName(node.path),
+    entry: node.entry,
+    size: node.size,
+    fields: last && last.layer !== node.addedIn ? last.fields : [],
+    children: (node.children ?? []).map(viewFromUnion),
+  };
+  if (!node.implicit && last) {
+    view.layer = last.layer;
+    view.change = last.layer === node.addedIn ? 'added' : 'modified';
+  }
+  return view;
+}
+
+/** A directory shown only because something below it changed: its state in the tree, no marker. */
+function ancestorView(path: string, tree: UnionTree): ViewNode {
+  const node = tree.nodes.get(path);
+  const entry = node?.entry ??
+    tree.removed.get(path)?.entry ?? { path, kind: 'dir', mode: 0o755, uid: 0, gid: 0, size: 0, mtime: 0 };
+  return { path, name: baseName(path), entry, size: 0, fields: [], children: [] };
+}
+
+/** The view of what one layer did: its added, modified and removed paths, with their ancestors. */
+export function viewFromChanges(changes: readonly LayerChange[], tree: UnionTree): ViewNode {
+  const byPath = new Map<string, ViewNode>();
+  const root = ancestorView('/', tree);
+  byPath.set('/', root);
+  const attach = (view: ViewNode): void => {
+    byPath.set(view.path, view);
+    let child = view;
+    for (let p = parentOf(view.path); ; p = parentOf(p)) {
+      const parent = byPath.get(p);
+      if (parent) {
+        parent.children.push(child);
+        return;
+      }
+      const made = ancestorView(p, tree);
+      byPath.set(p, made);
+      made.children.push(child);
+      child = made;
+    }
+  };
+  for (const c of changes) {
+    if (c.change === 'unchanged') continue;
+    const entry = (c.change === 'removed' ? c.old : c.new) as IndexEntry;
+    const fields = c.fields.filter((f) => f !== 'mtime' || c.fields.length === 1);
+    const known = byPath.get(c.path);
+    const view: ViewNode = known ?? {
+      path: c.path,
+      name: baseName(c.path),
+      entry,
+      size: 0,
+      fields,
+      children: [],
+    };
+    Object.assign(view, { entry, fields, change: c.change, layer: tree.top });
+    if (c.path === '/') continue;
+    if (!known) attach(view);
+  }
+  sumSizes(root);
+  return root;
+}
+
+/** Directories weigh what they show; removed entries count the bytes they took away. */
+function sumSizes(view: ViewNode): number {
+  if (view.entry.kind !== 'dir') view.size = entryBytes(view.entry);
+  else view.size = view.children.reduce((n, c) => n + sumSizes(c), 0);
+  return view.size;
+}
+
+export interface PruneOptions {
+  filter?: RegExp;
+  only?: ReadonlySet<ChangeKind>;
+}
+
+/** Keep the nodes that pass (and their ancestors); the root always stays. */
+export function prune(view: ViewNode, opts: PruneOptions): ViewNode {
+  const keeps = (v: ViewNode) =>
+    (!opts.filter || opts.filter.test(v.path)) &&
+    (!opts.only || (v.change !== undefined && opts.only.has(v.change)));
+  const walk = (v: ViewNode): ViewNode | undefined => {
+    const children = v.children.map(walk).filter((c): c is ViewNode => c !== undefined);
+    if (children.length === 0 && !keeps(v) && v.path !== '/') return undefined;
+    return { ...v, children };
+  };
+  return walk(view) as ViewNode;
+}
+
+/** Children by name, or largest first (ties by name). */
+export function sortView(view: ViewNode, by: 'name' | 'size'): void {
+  view.children.sort((a, b) =>
+    by === 'size' && a.size !== b.size ? b.size - a.size : a.name < b.name ? -1 : 1,
+  );
+  for (const c of view.children) sortView(c, by);
+}
+
+/** One printed line: the node and the drawing that goes before its name. */
+export interface TreeRow {
+  node: ViewNode;
+  prefix: string;
+  depth: number;
+}
+
+/** Depth-first rows below the root (the root itself first), down to `maxDepth` levels. */
+export function flatten(root: ViewNode, maxDepth = Number.POSITIVE_INFINITY): TreeRow[] {
+  const rows: TreeRow[] = [{ node: root, prefix: '', depth: 0 }];
+  const walk = (v: ViewNode, indent: string, depth: number): void => {
+    if (depth > maxDepth) return;
+    v.children.forEach((c, i) => {
+      const last = i === v.children.length - 1;
+      rows.push({ node: c, prefix: `${indent}${last ? '└── ' : '├── '}`, depth });
+      walk(c, `${indent}${last ? '    ' : '│   '}`, depth + 1);
+    });
+  };
+  walk(root, '', 1);
+  return rows;
+}
+
+/** The name as shown: links with their target. */
+export function displayName(v: ViewNode): string {
+  return v.entry.link !== undefined ? `${v.name} → ${v.entry.link}` : v.name;
+}
+
+export const MARKERS: Record<ChangeKind, string> = { added: 'A', modified: 'M', removed: 'D' };
+
+const COLOURS: Record<ChangeKind, string> = { added: '\x1b[32m', modified: '\x1b[33m', removed: '\x1b[31m' };
+
+export function colourLine(line: string, change: ChangeKind | undefined): string {
+  return change ? `${COLOURS[change]}${line}\x1b[0m` : line;
+}
+
+/** One path that differs between two trees. */
+export interface PathDiff {
+  path: string;
+  change: ChangeKind;
+  kind: EntryKind;
+  /** Bytes of the entry (removed: the old one's), 0 for directories. */
+  size: number;
+  oldSize?: number;
+  fields: ChangeField[];
+}
+
+/** Fields that matter when comparing two images: timestamps differ between any two builds. */
+const COMPARED: ReadonlySet<ChangeField> = new Set([
+  'type',
+  'content',
+  'link',
+  'mode',
+  'owner',
+  'xattrs',
+  'device',
+]);
+
+/** Every path added, removed or modified (by type, content, link, mode, owner…) from a to b. */
+export function diffTrees(a: UnionTree, b: UnionTree): PathDiff[] {
+  const out: PathDiff[] = [];
+  for (const [path, old] of a.nodes) {
+    if (path === '/') continue;
+    const now = b.nodes.get(path);
+    if (!now) {
+      out.push({ path, change: 'removed', kind: old.entry.kind, size: entryBytes(old.entry), fields: [] });
+      continue;
+    }
+    const fields = diffEntries(old.entry, now.entry).filter((f) => COMPARED.has(f));
+    if (fields.length > 0)
+      out.push({
+        path,
+        change: 'modified',
+        kind: now.entry.kind,
+        size: entryBytes(now.entry),
+        oldSize: entryBytes(old.entry),
+        fields,
+      });
+  }
+  for (const [path, now] of b.nodes) {
+    if (path !== '/' && !a.nodes.has(path))
+      out.push({ path, change: 'added', kind: now.entry.kind, size: entryBytes(now.entry), fields: [] });
+  }
+  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+}
+
+export interface DiffSummary {
+  added: number;
+  removed: number;
+  modified: number;
+  addedBytes: number;
+  removedBytes: number;
+  /** Net change of the modified entries' bytes. */
+  modifiedBytes: number;
+}
+
+export function summarise(diffs: readonly PathDiff[]): DiffSummary {
+  const s: DiffSummary = {
+    added: 0,
+    removed: 0,
+    modified: 0,
+    addedBytes: 0,
+    removedBytes: 0,
+    modifiedBytes: 0,
+  };
+  for (const d of diffs) {
+    s[d.change]++;
+    if (d.change === 'added') s.addedBytes += d.size;
+    else if (d.change === 'removed') s.removedBytes += d.size;
+    else s.modifiedBytes += d.size - (d.oldSize ?? 0);
+  }
+  return s;
+}
