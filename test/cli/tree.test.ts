@@ -1,43 +1,12 @@
-// strata tree, diff and cat against the engine-built fixtures, through an in-process commander program.
-import { Command } from 'commander';
+// strata tree, diff and cat against the engine-built fixtures.
 import { describe, expect, test } from 'vitest';
-import { registerCat } from '../../src/cli/commands/cat.js';
-import { registerDiff } from '../../src/cli/commands/diff.js';
-import { registerTree } from '../../src/cli/commands/tree.js';
-import type { CliIO } from '../../src/cli/io.js';
-import { reportError } from '../../src/cli/main.js';
 import { modeString } from '../../src/cli/tree-render.js';
 import { EXIT_CODES } from '../../src/errors.js';
-import { type CliResult, expectCleanError } from '../helpers/cli.js';
+import { expectCleanError, runCli } from '../helpers/cli.js';
 import { type FixtureName, peerImage } from '../setup/peers.js';
 
-/** Run one of these commands as main() would, until they are registered there. */
-async function run(args: string[]): Promise<CliResult> {
-  const out: Buffer[] = [];
-  let stderr = '';
-  const io: CliIO = {
-    out: (t) => out.push(Buffer.from(t)),
-    err: (t) => {
-      stderr += t;
-    },
-    now: () => Date.now(),
-  };
-  const program = new Command('strata').exitOverride();
-  program.configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  registerTree(program, io);
-  registerDiff(program, io);
-  registerCat(program, io);
-  for (const cmd of program.commands)
-    cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  let code = 0;
-  try {
-    await program.parseAsync(['node', 'strata', ...args]);
-  } catch (err) {
-    code = reportError(err, io);
-  }
-  const stdoutBytes = Buffer.concat(out);
-  return { code, stdout: stdoutBytes.toString('utf8'), stderr, stdoutBytes };
-}
+/** The real program, in-process. */
+const run = runCli;
 
 const ref = (name: FixtureName) => `docker-archive:${peerImage(name).archive}`;
 
