@@ -25,6 +25,7 @@ import { SafeRoot } from './safe-fs.js';
 import { type FlattenOptions, type FlattenSink, flattenImage } from './walk.js';
 
 export type { SkippedEntry } from './plan.js';
+import { SelectingSink } from './select.js';
 
 export interface Owner {
   path: string;
@@ -46,7 +47,10 @@ export interface UnpackResult {
   modesNotApplied: ModeNotApplied[];
 }
 
-export type UnpackOptions = FlattenOptions;
+export interface UnpackOptions extends FlattenOptions {
+  /** Only these image paths (and what is below them): `strata extract`. */
+  paths?: readonly string[];
+}
 
 const SPECIAL_BITS = 0o7777;
 
@@ -144,12 +148,14 @@ export async function unpackImage(
     throw fromSystemError(err, dir);
   }
   const sink = new DirSink(new SafeRoot(dir));
-  const skipped = await flattenImage(source, image, sink, options).catch((err) => {
+  const selecting = options.paths ? new SelectingSink(sink, options.paths) : undefined;
+  const skipped = await flattenImage(source, image, selecting ?? sink, options).catch((err) => {
     throw fromSystemError(err, `unpack into ${dir}`);
   });
   await sink.finish();
+  selecting?.checkFound();
   return {
-    skipped: [...skipped, ...sink.skipped],
+    skipped: [...skipped, ...sink.skipped, ...(selecting?.skipped ?? [])],
     owners: sink.owners,
     modesNotApplied: sink.modesNotApplied,
   };

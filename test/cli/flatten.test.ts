@@ -47,3 +47,21 @@ test('export into a directory that does not exist: a clean error and no file', a
   expectCleanError(await runCli(['export', '-o', out, sample]), EXIT_CODES['not-found'], /no-such-dir/);
   expect(existsSync(out)).toBe(false);
 });
+
+test('extract copies only the asked-for paths, below the output directory', async () => {
+  const target = join(dir, 'extracted');
+  const r = await runCli(['extract', sample, '/etc/app', 'srv/www/index.html', '-o', target]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(readFileSync(join(target, 'etc/app/app.conf'), 'utf8')).toBe('port=9090\nlog=debug\n');
+  expect(readlinkSync(join(target, 'srv/www/index.html'))).toBe('page1.html');
+  expect(existsSync(join(target, 'README.txt'))).toBe(false);
+  expect(existsSync(join(target, 'srv/www/bundle.js'))).toBe(false);
+});
+
+test('extract of a path the image does not have is not-found', async () => {
+  expectCleanError(
+    await runCli(['extract', sample, '/no/such/thing', '-o', join(dir, 'none')]),
+    EXIT_CODES['not-found'],
+    /no such path in the image: \/no\/such\/thing/,
+  );
+});

@@ -72,4 +72,21 @@ export function registerFlatten(program: Command, io: CliIO): void {
       }
     });
   });
+
+  const extract = program
+    .command('extract')
+    .description('copy files or directories out of an image (as of its top layer) into a directory')
+    .argument('<image>', 'image reference, with an optional transport prefix')
+    .argument('<paths...>', 'paths inside the image, e.g. /etc/os-release /usr/share/doc')
+    .requiredOption(
+      '-o, --output <dir>',
+      'where to write them (created if missing; paths keep their place below it)',
+    );
+  for (const o of imageOptions()) extract.addOption(o);
+  extract.action(async (ref: string, paths: string[], opts: ImageCommandOptions & { output: string }) => {
+    await withImage(ref, opts, async (image, source) => {
+      const result = await unpackImage(source, image, opts.output, { paths });
+      reportSkipped(result.skipped, io);
+    });
+  });
 }
