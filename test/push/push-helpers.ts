@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { isStrataError } from '../../src/errors.js';
 import { parseImageConfig } from '../../src/oci/config.js';
 import { parseLocation } from '../../src/reference/transport.js';
 import { createOciLayoutSource } from '../../src/transports/oci-layout.js';
@@ -68,15 +67,7 @@ export async function pushImage(src: ImageSource, dest: ImageDestination): Promi
   return { ...committed, uploaded };
 }
 
-export async function errorOf(p: Promise<unknown>): Promise<{ kind: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isStrataError(err)) return { kind: err.kind, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a failure');
-}
+export { errorOf } from '../helpers/errors.js';
 
 export interface DropProxy {
   host: string;

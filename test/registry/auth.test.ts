@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { isStrataError } from '../../src/errors.js';
 import { parseLocation } from '../../src/reference/transport.js';
 import { basicAuthorization } from '../../src/registry/auth.js';
 import { lookupCredentials } from '../../src/registry/credentials.js';
@@ -15,6 +14,7 @@ import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.js';
 import { type PushedImage, pushImage } from '../helpers/registry-fixtures.js';
 import { type TokenServer, startTokenServer } from '../helpers/token-server.js';
+import { errorOf } from '../helpers/errors.js';
 
 let tmp: string;
 
@@ -50,16 +50,6 @@ async function pull(src: ImageSource): Promise<ResolvedImage> {
     }
   }
   return img;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ kind: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isStrataError(err)) return { kind: err.kind, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a failure');
 }
 
 function writeConfig(name: string, config: unknown): string {

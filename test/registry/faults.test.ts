@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { isStrataError } from '../../src/errors.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
 import { parseLocation } from '../../src/reference/transport.js';
 import { type RegistrySourceOptions, createRegistrySource } from '../../src/transports/registry.js';
@@ -9,6 +8,7 @@ import type { ImageSource } from '../../src/transports/types.js';
 import { type FaultProxy, flipByte, startFaultProxy, truncate } from '../helpers/fault-proxy.js';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.js';
 import { type PushedImage, makeLayer, noise, pushImage } from '../helpers/registry-fixtures.js';
+import { errorOf } from '../helpers/errors.js';
 
 let reg: RunningRegistry;
 let proxy: FaultProxy;
@@ -44,16 +44,6 @@ async function withSource<T>(text: string, fn: (src: ImageSource) => Promise<T>,
   } finally {
     await src.close();
   }
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ kind: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isStrataError(err)) return { kind: err.kind, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a failure');
 }
 
 async function digestOf(stream: Readable): Promise<string> {

@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { isStrataError } from '../../src/errors.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
 import { parsePlatform } from '../../src/oci/platform.js';
 import { parseLocation } from '../../src/reference/transport.js';
@@ -22,6 +21,7 @@ import {
   pushImage,
   pushIndex,
 } from '../helpers/registry-fixtures.js';
+import { errorOf } from '../helpers/errors.js';
 
 let reg: RunningRegistry;
 let dockerImage: PushedImage;
@@ -63,16 +63,6 @@ async function digestOf(stream: Readable): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of stream) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<{ kind: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isStrataError(err)) return { kind: err.kind, message: err.message };
-    throw err;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('resolve, anonymous', () => {
