@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { invalid } from '../errors.js';
-import type { EntryKind, IndexEntry, LayerIndex } from './index-types.js';
+import { ENTRY_KINDS, type IndexEntry, type LayerIndex } from './index-types.js';
 
 /**
  * On-disk form of a LayerIndex: an 8-byte magic with the format version, then gzip of a binary body.
@@ -11,17 +11,7 @@ import type { EntryKind, IndexEntry, LayerIndex } from './index-types.js';
 const MAGIC = Buffer.from('STRIDX\0', 'latin1');
 export const INDEX_FORMAT_VERSION = 1;
 
-const KINDS: EntryKind[] = [
-  'file',
-  'dir',
-  'symlink',
-  'hardlink',
-  'char',
-  'block',
-  'fifo',
-  'whiteout',
-  'opaque',
-];
+const KINDS = ENTRY_KINDS;
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
 
 const HAS_LINK = 1;

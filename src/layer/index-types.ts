@@ -12,6 +12,19 @@ export type EntryKind =
   /** `.wh..wh..opq`: hides everything lower layers put in this directory (path is the directory). */
   | 'opaque';
 
+/** Every kind, in a fixed order (the index codec stores a kind as its position here). */
+export const ENTRY_KINDS: readonly EntryKind[] = [
+  'file',
+  'dir',
+  'symlink',
+  'hardlink',
+  'char',
+  'block',
+  'fifo',
+  'whiteout',
+  'opaque',
+];
+
 export interface IndexEntry {
   /** Absolute, normalised path inside the image: '/etc/passwd'. Never contains '.wh.' markers. */
   path: string;

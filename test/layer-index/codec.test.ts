@@ -3,19 +3,14 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { isStrataError } from '../../src/errors.js';
 import { decodeLayerIndex, encodeLayerIndex } from '../../src/layer/index-codec.js';
-import type { EntryKind, IndexEntry, LayerIndex } from '../../src/layer/index-types.js';
+import {
+  ENTRY_KINDS,
+  type EntryKind,
+  type IndexEntry,
+  type LayerIndex,
+} from '../../src/layer/index-types.js';
 
-const KINDS: EntryKind[] = [
-  'file',
-  'dir',
-  'symlink',
-  'hardlink',
-  'char',
-  'block',
-  'fifo',
-  'whiteout',
-  'opaque',
-];
+const KINDS = ENTRY_KINDS;
 const hash = (i: number) => `sha256:${createHash('sha256').update(String(i)).digest('hex')}`;
 
 /** Entries shaped like a real layer: nested dirs, every kind, odd names, big numbers now and then. */

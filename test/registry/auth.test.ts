@@ -5,16 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { parseLocation } from '../../src/reference/transport.js';
 import { basicAuthorization } from '../../src/registry/auth.js';
 import { lookupCredentials } from '../../src/registry/credentials.js';
-import { type RegistrySourceOptions, createRegistrySource } from '../../src/transports/registry.js';
 import type { ImageSource, ResolvedImage } from '../../src/transports/types.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.js';
 import { type PushedImage, pushImage } from '../helpers/registry-fixtures.js';
 import { type TokenServer, startTokenServer } from '../helpers/token-server.js';
 import { errorOf } from '../helpers/errors.js';
+import { withRegistrySource } from '../helpers/registry-source.js';
 
 let tmp: string;
 
@@ -26,20 +25,7 @@ afterAll(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function withSource<T>(
-  text: string,
-  options: RegistrySourceOptions,
-  fn: (src: ImageSource) => Promise<T>,
-): Promise<T> {
-  const loc = parseLocation(text);
-  if (loc.transport !== 'docker') throw new Error('not a registry reference');
-  const src = await createRegistrySource(loc, options);
-  try {
-    return await fn(src);
-  } finally {
-    await src.close();
-  }
-}
+const withSource = withRegistrySource;
 
 /** Resolve and read every layer through, so blobs go through auth too. */
 async function pull(src: ImageSource): Promise<ResolvedImage> {

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { MediaType } from '../../src/oci/mediatypes.js';
-import { parseLocation } from '../../src/reference/transport.js';
-import { type RegistrySourceOptions, createRegistrySource } from '../../src/transports/registry.js';
+import type { RegistrySourceOptions } from '../../src/transports/registry.js';
 import type { ImageSource } from '../../src/transports/types.js';
 import { type FaultProxy, flipByte, startFaultProxy, truncate } from '../helpers/fault-proxy.js';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.js';
 import { type PushedImage, makeLayer, noise, pushImage } from '../helpers/registry-fixtures.js';
 import { errorOf } from '../helpers/errors.js';
+import { withRegistrySource } from '../helpers/registry-source.js';
 
 let reg: RunningRegistry;
 let proxy: FaultProxy;
@@ -35,15 +35,8 @@ beforeEach(() => {
   proxy.log.length = 0;
 });
 
-async function withSource<T>(text: string, fn: (src: ImageSource) => Promise<T>, options = fast): Promise<T> {
-  const loc = parseLocation(text);
-  if (loc.transport !== 'docker') throw new Error('not a registry reference');
-  const src = await createRegistrySource(loc, options);
-  try {
-    return await fn(src);
-  } finally {
-    await src.close();
-  }
+function withSource<T>(text: string, fn: (src: ImageSource) => Promise<T>, options = fast): Promise<T> {
+  return withRegistrySource(text, options, fn);
 }
 
 async function digestOf(stream: Readable): Promise<string> {
