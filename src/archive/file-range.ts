@@ -3,6 +3,9 @@ import { Readable } from 'node:stream';
 import { fromSystemError, invalid } from '../errors.js';
 import type { FileRange } from '../transports/types.js';
 
+/** Read-stream chunk for layer-sized files: fewer, larger chunks cost less per byte downstream. */
+export const READ_CHUNK = 1 << 20;
+
 /** Small documents (manifests, configs, index.json) are read whole; anything larger is refused. */
 export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
 
@@ -24,7 +27,12 @@ export async function openFileRange(range: FileRange, what: string = range.path)
     await fh.close();
     return Readable.from([], { objectMode: false });
   }
-  return fh.createReadStream({ start: range.offset, end: range.offset + range.length - 1, autoClose: true });
+  return fh.createReadStream({
+    start: range.offset,
+    end: range.offset + range.length - 1,
+    autoClose: true,
+    highWaterMark: READ_CHUNK,
+  });
 }
 
 /** Read a small range whole; ranges above `maxBytes` are refused as not being what they claim. */

@@ -124,7 +124,9 @@ export async function copyImage(
       emit({ id: lineId(i), status: verbs === 'push' ? 'Layer already exists' : 'Already exists' });
     else emit({ id: lineId(i), status: verbs === 'push' ? 'Preparing' : 'Pulling fs layer' });
   });
-  const layers = await Promise.all(
+  // One failed layer stops the others, and the copy fails only once each has cleaned up after itself.
+  const failed = new AbortController();
+  const layers = await settleAll(
     image.layers.map((layer) =>
       transferLayer(
         source,
@@ -136,7 +138,11 @@ export async function copyImage(
         plans[layer.index]!,
         limiter,
         emit,
-      ),
+        failed.signal,
+      ).catch((err: unknown) => {
+        failed.abort(err);
+        throw err;
+      }),
     ),
   );
 
@@ -165,6 +171,14 @@ export async function copyImage(
       : undefined,
   });
   return { image, manifest, manifestDigest: committed.digest, layers };
+}
+
+/** Wait for every promise; then the values, or the first failure. */
+async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failure = settled.find((s) => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 async function putConfig(dest: ImageDestination, image: Image): Promise<void> {
@@ -208,6 +222,7 @@ async function transferLayer(
   plan: TransferPlan,
   limiter: Limiter,
   emit: CopyEventHandler,
+  signal: AbortSignal,
 ): Promise<CommittedLayer & { outcome: LayerOutcome }> {
   const { diffID } = image.layers[index]!;
   const { existing } = plan;
@@ -224,6 +239,7 @@ async function transferLayer(
   }
   return limiter.run(
     async () => {
+      signal.throwIfAborted();
       const claim = existing && dest.claimBlob ? await dest.claimBlob(existing) : undefined;
       if (claim?.present) {
         // Another process brought it while this one waited.
@@ -231,7 +247,8 @@ async function transferLayer(
         return { blob: existing!, diffID, outcome: 'existed' as const };
       }
       try {
-        const written = await streamLayer(source, dest, plan, image, index, id, emit, verbs);
+        const job = { source, dest, plan, image, index, id, emit, verbs };
+        const written = await streamLayer(job, signal);
         return { ...written, diffID, outcome: 'copied' as const };
       } finally {
         if (claim && !claim.present) await claim.release();
@@ -241,21 +258,42 @@ async function transferLayer(
   );
 }
 
+interface LayerJob {
+  source: ImageSource;
+  dest: ImageDestination;
+  plan: Plan;
+  image: Image;
+  index: number;
+  id: string;
+  emit: CopyEventHandler;
+  verbs: 'pull' | 'push';
+}
+
+/** Copy one layer; an abort (another layer failed) destroys its download, which cleans up its blob. */
 async function streamLayer(
-  source: ImageSource,
-  dest: ImageDestination,
-  plan: Plan,
-  image: Image,
-  index: number,
-  id: string,
-  emit: CopyEventHandler,
-  verbs: 'pull' | 'push',
+  job: LayerJob,
+  signal: AbortSignal,
+): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
+  const layer = job.image.layers[job.index]!;
+  const raw = await job.source.openLayer(layer.blob, job.index);
+  const stop = () => raw.destroy(signal.reason as Error);
+  if (signal.aborted) stop();
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    return await writeLayer(job, raw);
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+}
+
+async function writeLayer(
+  { source, dest, plan, image, index, id, emit, verbs }: LayerJob,
+  raw: Readable,
 ): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
   const layer = image.layers[index]!;
   const { blob, diffID } = layer;
   const what = `layer ${index} (${blob.digest ?? diffID})`;
   const moving: LayerStatus = verbs === 'push' ? 'Pushing' : 'Downloading';
-  const raw = await source.openLayer(blob, index);
   const measure = dest.recordsUnpackedSizes ? layerMeter(blob.compression, diffID, what) : undefined;
   const counted = tapped(raw, new Tap(progressReporter(emit, id, moving, blob.size), measure?.input));
 

@@ -1,11 +1,9 @@
-import { PassThrough, type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { StrataError } from '../errors.js';
-import { VerifyingStream } from '../oci/digest.js';
+import { type StreamJob, streamJob } from '../threads/pool.js';
 import type { Compression } from '../oci/mediatypes.js';
-import { decompress } from '../layer/compression.js';
-import { type UnpackedSize, unpackedSizeFromStream } from '../layer/unpacked-size.js';
+import { ZLIB_CHUNK } from '../layer/compression.js';
 
 /**
  * A pass-through that counts bytes and copies every chunk to a side writable, honouring the side's
@@ -56,30 +54,18 @@ export function tapped(input: Readable, tap: Tap): Readable {
 }
 
 /**
- * Measure a layer from a side copy of its stored bytes: decompress, check the diffID, count the
- * unpacked size as the layer database records it. Returns the writable to feed and the result.
+ * Measure a layer from a side copy of its stored bytes (decompress, check the diffID, count the unpacked
+ * size as the layer database records it) on a stream worker: the copy's own thread is busy with the
+ * download and its digest. Returns the writable to feed and the result.
  */
-export function layerMeter(
-  compression: Compression,
-  diffID: string,
-  what: string,
-): { input: PassThrough; result: Promise<UnpackedSize> } {
-  const input = new PassThrough();
-  const result = (async () => {
-    const tar = await decompress(input, compression, what);
-    const verify = new VerifyingStream(diffID, undefined, `${what}: uncompressed content`);
-    const [size] = await Promise.all([unpackedSizeFromStream(verify, what), pipeline(tar, verify)]);
-    return size;
-  })();
-  // The meter must never leave an unhandled rejection behind; callers await result.
-  result.catch(() => {});
-  return { input, result };
+export function layerMeter(compression: Compression, diffID: string, what: string): StreamJob<'measure'> {
+  return streamJob({ kind: 'measure', compression, diffID, what });
 }
 
 /** Compress a tar stream for a destination that wants a different encoding. */
 export async function compressStream(tar: Readable, to: Compression): Promise<Readable> {
   if (to === 'none') return tar;
-  if (to === 'gzip') return tar.pipe(createGzip());
+  if (to === 'gzip') return tar.pipe(createGzip({ chunkSize: ZLIB_CHUNK }));
   const zstd = await loadZstdCompressor();
   const out = new zstd();
   tar.on('error', (err) => out.destroy(err));

@@ -1,9 +1,9 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { LayerIndexCache } from '../cache/layer-index-cache.js';
-import { decompress } from '../layer/compression.js';
-import { scanLayerIndex } from '../layer/index-scan.js';
+import { pipeline } from 'node:stream/promises';
+import { decodeLayerIndex } from '../layer/index-codec.js';
 import type { LayerIndex } from '../layer/index-types.js';
-import { digestMismatch } from '../oci/digest.js';
+import { streamJob } from '../threads/pool.js';
 import type { ImageSource } from '../transports/types.js';
 import type { Image, ImageLayer } from './image.js';
 
@@ -36,29 +36,22 @@ class ByteCounter extends Transform {
 }
 
 /**
- * Read one layer and index it: stored blob → decompress → scan, the scan's diffID checked against the
- * layer's. Resolves to the index and the tar's member count.
+ * Read one layer and index it on a stream worker: stored blob → decompress → scan, the scan's diffID
+ * checked against the layer's (which proves the content, so local sources skip hashing the stored
+ * bytes). Resolves to the index, its encoding for the cache and the tar's member count.
  */
 export async function scanImageLayer(
   source: ImageSource,
   layer: ImageLayer,
   onProgress?: LayerIndexProgress,
-): Promise<{ index: LayerIndex; members: number }> {
+): Promise<{ index: LayerIndex; encoded: Buffer; members: number }> {
   const what = `layer ${layer.index} (${layer.diffID})`;
-  const blob = await source.openLayer(layer.blob, layer.index);
+  const blob = await source.openLayer(layer.blob, layer.index, { diffIDChecked: true });
+  const job = streamJob({ kind: 'index', compression: layer.blob.compression, diffID: layer.diffID, what });
   const counter = new ByteCounter((n) => onProgress?.(layer.index, n, layer.blob.size));
-  blob.on('error', (err) => counter.destroy(err));
-  counter.on('close', () => {
-    if (!blob.destroyed) blob.destroy();
-  });
-  const tar = await decompress(blob.pipe(counter), layer.blob.compression, what);
-  const scan = await scanLayerIndex(tar, what);
-  if (scan.diffID !== layer.diffID)
-    throw digestMismatch(`${what}: uncompressed content`, layer.diffID, scan.diffID);
-  return {
-    index: { diffID: scan.diffID, entries: scan.entries, unpackedSize: scan.unpackedSize },
-    members: scan.members,
-  };
+  const [, result] = await Promise.all([pipeline(blob, counter, job.input), job.result]);
+  const encoded = Buffer.from(result.encoded.buffer, result.encoded.byteOffset, result.encoded.byteLength);
+  return { index: decodeLayerIndex(encoded), encoded, members: result.members };
 }
 
 /**
@@ -72,7 +65,8 @@ export async function layerIndexes(
 ): Promise<LayerIndex[]> {
   const cache = options.cache ?? new LayerIndexCache();
   const out = new Array<LayerIndex>(image.layers.length);
-  const queue = [...image.layers];
+  // Largest first: with a layer per worker, the big ones finishing last would leave cores idle.
+  const queue = [...image.layers].sort((a, b) => (b.blob.size ?? 0) - (a.blob.size ?? 0));
   const worker = async () => {
     for (let layer = queue.shift(); layer; layer = queue.shift()) {
       try {
@@ -97,7 +91,7 @@ async function indexOne(
 ): Promise<LayerIndex> {
   const cached = await cache.get(layer.diffID);
   if (cached) return cached;
-  const { index, members } = await scanImageLayer(source, layer, onProgress);
-  await cache.put(index, members);
+  const { index, encoded, members } = await scanImageLayer(source, layer, onProgress);
+  await cache.put(index, members, encoded);
   return index;
 }

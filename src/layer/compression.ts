@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { type ZlibOptions, createGunzip } from 'node:zlib';
 import { Decompress as FzstdDecompress } from 'fzstd';
 import { invalid, isStrataError, unsupported } from '../errors.js';
 import type { Compression } from '../oci/mediatypes.js';
@@ -161,8 +161,19 @@ async function* guard(source: AsyncIterable<Buffer>, what: string, codec: string
   }
 }
 
+/** Output chunk size for zlib streams. */
+export const ZLIB_CHUNK = 1 << 20;
+
 function gunzipStream(source: Readable, what: string): Readable {
-  const gunzip = createGunzip();
+  // zlib's default 16 KiB output chunks cost more in per-chunk overhead than in inflating (measured: a
+  // 150 MB layer gunzips in 457 ms with 16 KiB chunks, 179 ms with 1 MiB).
+  // Room for a few chunks ahead, so inflating (on libuv's pool) overlaps the reader's hashing instead
+  // of waiting for it chunk by chunk.
+  // (ZlibOptions does not declare the stream options zlib passes on to its Transform.)
+  const gunzip = createGunzip({
+    chunkSize: ZLIB_CHUNK,
+    readableHighWaterMark: 4 * ZLIB_CHUNK,
+  } as ZlibOptions);
   // pipeline destroys gunzip with the source's error, so digest mismatches reach the reader.
   pipeline(source, gunzip, () => {});
   return ownedStream(guard(gunzip, what, 'gzip'), gunzip);

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { invalid } from '../errors.js';
-import { ENTRY_KINDS, type IndexEntry, type LayerIndex } from './index-types.js';
+import { CONTENT_HASH, ENTRY_KINDS, type IndexEntry, type LayerIndex } from './index-types.js';
 
 /**
  * On-disk form of a LayerIndex: an 8-byte magic with the format version, then gzip of a binary body.
@@ -9,7 +9,7 @@ import { ENTRY_KINDS, type IndexEntry, type LayerIndex } from './index-types.js'
  * and that the body ends exactly where the last entry does.
  */
 const MAGIC = Buffer.from('STRIDX\0', 'latin1');
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
 
 const KINDS = ENTRY_KINDS;
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
@@ -18,7 +18,8 @@ const HAS_LINK = 1;
 const HAS_XATTRS = 2;
 const HAS_HASH = 4;
 const HAS_DEVICE = 8;
-const HASH_PREFIX = 'sha256:';
+const HASH_PREFIX = `${CONTENT_HASH}:`;
+const HASH_BYTES = 20;
 
 /** A growable byte buffer with the few writes the format needs. */
 class Writer {
@@ -126,7 +127,8 @@ class Reader {
 
 function hashBytes(hash: string): Buffer {
   const hex = hash.startsWith(HASH_PREFIX) ? hash.slice(HASH_PREFIX.length) : '';
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw invalid(`layer index: ${hash} is not a sha256 digest`);
+  if (hex.length !== HASH_BYTES * 2 || !/^[0-9a-f]+$/.test(hex))
+    throw invalid(`layer index: ${hash} is not a ${CONTENT_HASH} content hash`);
   return Buffer.from(hex, 'hex');
 }
 
@@ -179,7 +181,7 @@ function decodeEntry(r: Reader): IndexEntry {
     mtime: r.int(),
   };
   if (flags & HAS_LINK) e.link = r.str();
-  if (flags & HAS_HASH) e.hash = HASH_PREFIX + r.hex(32);
+  if (flags & HAS_HASH) e.hash = HASH_PREFIX + r.hex(HASH_BYTES);
   if (flags & HAS_DEVICE) {
     e.devmajor = r.uint();
     e.devminor = r.uint();

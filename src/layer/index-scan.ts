@@ -13,7 +13,7 @@ import {
   parseHeaderBlock,
 } from '../archive/tar-header.js';
 import { invalid, isStrataError } from '../errors.js';
-import type { EntryKind, IndexEntry, LayerIndex } from './index-types.js';
+import { CONTENT_HASH, type EntryKind, type IndexEntry, type LayerIndex } from './index-types.js';
 import { UnpackedSizeCounter } from './unpacked-size.js';
 
 /** A scan's result: the index (its diffID is the one computed here) plus the member count. */
@@ -183,7 +183,7 @@ export class LayerIndexer {
     if (!header) throw invalid(`${this.what} is not a valid tar: a malformed PAX record`);
     this.counter.add(header);
     const entry = this.toEntry(header, paxRaw);
-    const hash = entry?.kind === 'file' ? createHash('sha256') : undefined;
+    const hash = entry?.kind === 'file' ? createHash(CONTENT_HASH) : undefined;
     this.state = {
       at: 'data',
       left: header.size,
@@ -206,7 +206,7 @@ export class LayerIndexer {
     this.state = { at: 'header' };
     const entry = s.entry;
     if (!entry) return;
-    if (s.hash) entry.hash = `sha256:${s.hash.digest('hex')}`;
+    if (s.hash) entry.hash = `${CONTENT_HASH}:${s.hash.digest('hex')}`;
     this.entries.push(entry);
     this.remember(entry);
   }

@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Readable, pipeline } from 'node:stream';
+import { READ_CHUNK } from '../archive/file-range.js';
 import { strataRoot } from '../cache/paths.js';
 import { StrataError, fromSystemError, invalid, notFound } from '../errors.js';
 import { chainIDs } from '../oci/chainid.js';
@@ -174,7 +175,7 @@ export class Store {
     const size = await blobSize(this.paths, digest);
     if (size === undefined) throw notFound(`${this.what} has no ${what}`);
     const verifier = new VerifyingStream(digest, size, `${this.what}: ${what}`);
-    pipeline(createReadStream(this.paths.blob(digest)), verifier, () => {});
+    pipeline(createReadStream(this.paths.blob(digest), { highWaterMark: READ_CHUNK }), verifier, () => {});
     return verifier;
   }
 

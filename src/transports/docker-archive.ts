@@ -25,7 +25,14 @@ import {
 import { type ImageLocation, formatLocation } from '../reference/transport.js';
 import { SNIFF_BYTES, checkSniffed, sniffCompression } from '../layer/compression.js';
 import { TarBlobStore } from './oci-common.js';
-import type { FileRange, ImageSource, LayerBlob, ResolvedImage, SourceOptions } from './types.js';
+import type {
+  FileRange,
+  ImageSource,
+  LayerBlob,
+  OpenLayerOptions,
+  ResolvedImage,
+  SourceOptions,
+} from './types.js';
 
 const MAX_INDEX_DEPTH = 4;
 
@@ -245,10 +252,12 @@ export async function createDockerArchiveSource(
   return {
     name: formatLocation(loc),
     resolve: async () => (await resolved()).image,
-    async openLayer(layer: LayerBlob, i: number): Promise<Readable> {
+    async openLayer(layer: LayerBlob, i: number, options?: OpenLayerOptions): Promise<Readable> {
       const range = await rangeOf(i);
       const what = `${loc.path}: layer ${i}`;
-      const verifier = new VerifyingStream(layer.digest, range.length, what);
+      const verifier = new VerifyingStream(layer.digest, range.length, what, {
+        hash: options?.diffIDChecked !== true,
+      });
       pipeline(await openFileRange(range, what), verifier, () => {});
       return verifier;
     },

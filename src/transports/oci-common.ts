@@ -71,9 +71,18 @@ export abstract class BlobStore {
   }
 
   /** Stream a blob through a verifier: the stream fails at its end on a digest or size mismatch. */
-  async openBlob(desc: { digest: string; size?: number }, what: string): Promise<Readable> {
+  async openBlob(
+    desc: { digest: string; size?: number },
+    what: string,
+    options: { hash?: boolean } = {},
+  ): Promise<Readable> {
     const range = await this.requireBlob(desc, what);
-    const verifier = new VerifyingStream(desc.digest, desc.size ?? range.length, `${this.what}: ${what}`);
+    const verifier = new VerifyingStream(
+      desc.digest,
+      desc.size ?? range.length,
+      `${this.what}: ${what}`,
+      options,
+    );
     pipeline(await openFileRange(range, `${this.what}: ${what}`), verifier, () => {});
     return verifier;
   }
@@ -280,9 +289,10 @@ export function createLayoutSource(name: string, store: BlobStore, selector: Lay
   return {
     name,
     resolve: (options) => resolveLayout(store, selector, options),
-    async openLayer(layer, i) {
+    async openLayer(layer, i, options) {
       await rangeOf(layer, i);
-      const stream = await store.openBlob({ digest: layer.digest as string, size: layer.size }, `layer ${i}`);
+      const desc = { digest: layer.digest as string, size: layer.size };
+      const stream = await store.openBlob(desc, `layer ${i}`, { hash: options?.diffIDChecked !== true });
       return checkCompression(stream, layer.compression, label(i));
     },
     async layerFile(layer, i) {

@@ -67,6 +67,15 @@ export interface FileRange {
   length: number;
 }
 
+export interface OpenLayerOptions {
+  /**
+   * The caller checks the decompressed bytes against the layer's diffID (from the verified config), which
+   * proves the content; a local source may then skip hashing the stored bytes. Their length is still
+   * checked. Never for bytes that will be stored under their digest.
+   */
+  diffIDChecked?: boolean;
+}
+
 /** Every place an image can live offers this face for reading. */
 export interface ImageSource {
   /** How the user named it, e.g. docker://127.0.0.1:5000/app:1 or docker-archive:app.tar. */
@@ -81,7 +90,7 @@ export interface ImageSource {
    * Stream a layer blob as stored (compressed if it is). The stream fails with a digest-mismatch
    * error at its end if the bytes do not match the blob's digest.
    */
-  openLayer(layer: LayerBlob, index: number): Promise<Readable>;
+  openLayer(layer: LayerBlob, index: number, options?: OpenLayerOptions): Promise<Readable>;
   /** Where the blob sits in a local file, if it does and is stored uncompressed; lets readers seek. */
   layerFile?(layer: LayerBlob, index: number): Promise<FileRange | undefined>;
   close(): Promise<void>;

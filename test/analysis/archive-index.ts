@@ -7,7 +7,12 @@ import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { cleanTarPath } from '../../src/archive/tar-header.js';
 import { decompress } from '../../src/layer/compression.js';
-import type { EntryKind, IndexEntry, LayerIndex } from '../../src/layer/index-types.js';
+import {
+  CONTENT_HASH,
+  type EntryKind,
+  type IndexEntry,
+  type LayerIndex,
+} from '../../src/layer/index-types.js';
 import { createDockerArchiveSource } from '../../src/transports/docker-archive.js';
 
 const KINDS: Record<string, EntryKind> = {
@@ -62,9 +67,9 @@ function toEntry(h: tar.Header, hash: string | undefined): IndexEntry | undefine
 }
 
 async function hashStream(stream: AsyncIterable<Buffer>): Promise<string> {
-  const hash = createHash('sha256');
+  const hash = createHash(CONTENT_HASH);
   for await (const chunk of stream) hash.update(chunk);
-  return `sha256:${hash.digest('hex')}`;
+  return `${CONTENT_HASH}:${hash.digest('hex')}`;
 }
 
 async function indexTar(input: NodeJS.ReadableStream, diffID: string): Promise<LayerIndex> {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { CONTENT_HASH } from '../../src/layer/index-types.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { isStrataError } from '../../src/errors.js';
-import { decodeLayerIndex, encodeLayerIndex } from '../../src/layer/index-codec.js';
+import { INDEX_FORMAT_VERSION, decodeLayerIndex, encodeLayerIndex } from '../../src/layer/index-codec.js';
 import {
   ENTRY_KINDS,
   type EntryKind,
@@ -11,7 +12,7 @@ import {
 } from '../../src/layer/index-types.js';
 
 const KINDS = ENTRY_KINDS;
-const hash = (i: number) => `sha256:${createHash('sha256').update(String(i)).digest('hex')}`;
+const hash = (i: number) => `${CONTENT_HASH}:${createHash(CONTENT_HASH).update(String(i)).digest('hex')}`;
 
 /** Entries shaped like a real layer: nested dirs, every kind, odd names, big numbers now and then. */
 function synthetic(count: number): LayerIndex {
@@ -74,7 +75,7 @@ describe('layer index codec', () => {
     expectInvalid(() => decodeLayerIndex(Buffer.from('{"diffID":"sha256:…"}')));
     expectInvalid(() => decodeLayerIndex(Buffer.alloc(0)));
     const version = Buffer.from(bytes);
-    version[7] = 2;
+    version[7] = INDEX_FORMAT_VERSION + 1;
     expectInvalid(() => decodeLayerIndex(version));
     expectInvalid(() => decodeLayerIndex(bytes.subarray(0, bytes.length - 10)));
     for (const at of [20, Math.floor(bytes.length / 2), bytes.length - 6]) {

@@ -10,7 +10,12 @@ import { isStrataError } from '../../src/errors.js';
 import { type Image, openImage } from '../../src/image/image.js';
 import { layerIndexes } from '../../src/image/layer-indexes.js';
 import { decodeLayerIndex } from '../../src/layer/index-codec.js';
-import type { EntryKind, IndexEntry, LayerIndex } from '../../src/layer/index-types.js';
+import {
+  CONTENT_HASH,
+  type EntryKind,
+  type IndexEntry,
+  type LayerIndex,
+} from '../../src/layer/index-types.js';
 import type { ImageSource } from '../../src/transports/types.js';
 import { peers } from '../setup/peers.js';
 
@@ -183,7 +188,7 @@ describe.each(peers().images.map((i) => [i.name, i] as const))(
           const on = join(dest, e.path);
           if (!existsSync(on) || !lstatSync(on).isFile()) continue;
           expect(e.hash, e.path).toBe(
-            `sha256:${createHash('sha256').update(readFileSync(on)).digest('hex')}`,
+            `${CONTENT_HASH}:${createHash(CONTENT_HASH).update(readFileSync(on)).digest('hex')}`,
           );
           checked++;
         }

@@ -1,0 +1,198 @@
+// The main thread's side of the stream workers: a few workers, shared by every job, each job fed
+// copies of a layer's stored bytes under a credit window so memory stays flat whichever side is slower.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { PassThrough, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { StrataError } from '../errors.js';
+import { runJob } from './jobs.js';
+import type { FromWorker, JobKind, JobResults, JobSpec, SerialError, ToWorker } from './protocol.js';
+
+/** An idle worker is stopped after this long. */
+const IDLE_MS = 200;
+
+/** Bytes a job may have in flight to its worker before the sender waits. */
+const WINDOW = 8 << 20;
+
+/** A job: write the layer's stored bytes to `input` and end it; `result` settles with the job. */
+export interface StreamJob<K extends JobKind> {
+  input: Writable;
+  result: Promise<JobResults[K]>;
+}
+
+interface Pending {
+  inflight: number;
+  waiting?: () => void;
+  resolve(result: unknown): void;
+  reject(err: Error): void;
+}
+
+function reviveError(error: SerialError): Error {
+  return error.kind
+    ? new StrataError(error.kind, error.message, { hint: error.hint })
+    : new Error(error.message);
+}
+
+/** A worker running the compiled module beside this one, or its TypeScript source through tsx. */
+function startWorker(): Worker {
+  const js = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(js))) return new Worker(js);
+  const ts = new URL('./worker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); })`;
+  return new Worker(boot, { eval: true });
+}
+
+class StreamWorker {
+  private readonly worker: Worker;
+  private readonly jobs = new Map<number, Pending>();
+  private nextId = 1;
+  private idle?: NodeJS.Timeout;
+
+  constructor(private readonly onExit: (w: StreamWorker) => void) {
+    this.worker = startWorker();
+    // Idle workers must not keep the process alive; a running job does (see settle).
+    this.worker.unref();
+    this.worker.on('message', (message: FromWorker) => this.receive(message));
+    this.worker.on('error', (err) => this.failAll(err));
+    this.worker.on('exit', () => this.failAll(new Error('a stream worker stopped')));
+  }
+
+  get load(): number {
+    return this.jobs.size;
+  }
+
+  open<K extends JobKind>(spec: JobSpec & { kind: K }): StreamJob<K> {
+    const id = this.nextId++;
+    let pending!: Pending;
+    const result = new Promise<JobResults[K]>((resolve, reject) => {
+      pending = { inflight: 0, resolve: resolve as (r: unknown) => void, reject };
+    });
+    this.jobs.set(id, pending);
+    clearTimeout(this.idle);
+    this.worker.ref();
+    this.send({ t: 'start', id, spec });
+    const input = new Writable({
+      highWaterMark: 1 << 20,
+      write: (chunk: Buffer, _enc, cb) => {
+        const copy = new Uint8Array(chunk); // its own buffer, so it is handed over without a second copy
+        pending.inflight += copy.byteLength;
+        this.worker.postMessage({ t: 'data', id, chunk: copy } satisfies ToWorker, [copy.buffer]);
+        if (pending.inflight < WINDOW) cb();
+        else pending.waiting = () => cb();
+      },
+      final: (cb) => {
+        this.send({ t: 'end', id });
+        cb();
+      },
+      destroy: (err, cb) => {
+        if (err && this.jobs.has(id)) {
+          this.send({ t: 'abort', id });
+          this.settle(id)?.reject(err);
+        }
+        cb(err);
+      },
+    });
+    return { input, result };
+  }
+
+  private send(message: ToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  private receive(message: FromWorker): void {
+    const pending = this.jobs.get(message.id);
+    if (!pending) return;
+    if (message.t === 'ack') {
+      pending.inflight -= message.bytes;
+      if (pending.waiting && pending.inflight < WINDOW) {
+        const go = pending.waiting;
+        pending.waiting = undefined;
+        go();
+      }
+    } else if (message.t === 'done') {
+      this.settle(message.id)?.resolve(message.result);
+    } else {
+      this.settle(message.id)?.reject(reviveError(message.error));
+    }
+  }
+
+  /** Forget a job; the worker stops keeping the process alive when none is left. */
+  private settle(id: number): Pending | undefined {
+    const pending = this.jobs.get(id);
+    this.jobs.delete(id);
+    if (this.jobs.size === 0) {
+      this.worker.unref();
+      // An idle worker holds its heap: let it go soon (the analysis after a scan needs the memory).
+      this.idle = setTimeout(() => this.retire(), IDLE_MS).unref();
+    }
+    return pending;
+  }
+
+  /** Leave the pool at once (no new job can pick it) and stop the thread. */
+  private retire(): void {
+    this.onExit(this);
+    void this.worker.terminate();
+  }
+
+  private failAll(err: Error): void {
+    for (const id of [...this.jobs.keys()]) this.settle(id)?.reject(err);
+    this.onExit(this);
+  }
+}
+
+const workers: StreamWorker[] = [];
+const leave = (gone: StreamWorker) => {
+  const at = workers.indexOf(gone);
+  if (at >= 0) workers.splice(at, 1);
+};
+
+/** Workers running now (they stop when idle). */
+export function workerCount(): number {
+  return workers.length;
+}
+
+/** How many workers: one per core, at least one (the main thread keeps reading and writing). */
+function poolSize(): number {
+  const fromEnv = Number(process.env.STRATA_THREADS);
+  if (Number.isInteger(fromEnv) && fromEnv >= 0) return fromEnv;
+  return Math.max(1, availableParallelism());
+}
+
+/** The least busy worker, starting one while the pool is below its size; undefined without threads. */
+function pickWorker(): StreamWorker | undefined {
+  const size = poolSize();
+  if (size === 0) return undefined;
+  const idle = workers.find((w) => w.load === 0);
+  if (idle) return idle;
+  if (workers.length < size) {
+    try {
+      const worker = new StreamWorker(leave);
+      workers.push(worker);
+      return worker;
+    } catch {
+      // No threads here: run in-process.
+    }
+  }
+  return workers.reduce<StreamWorker | undefined>(
+    (best, w) => (!best || w.load < best.load ? w : best),
+    undefined,
+  );
+}
+
+/**
+ * Run a layer job on a stream worker (STRATA_THREADS=0: in this thread). The result never becomes an
+ * unhandled rejection; callers await it.
+ */
+export function streamJob<K extends JobKind>(spec: JobSpec & { kind: K }): StreamJob<K> {
+  const worker = pickWorker();
+  let job: StreamJob<K>;
+  if (worker) job = worker.open(spec);
+  else {
+    const input = new PassThrough();
+    job = { input, result: runJob(input, spec) };
+  }
+  // A failed job takes its input down, so whoever feeds it stops instead of waiting for credit.
+  job.result.catch((err: unknown) => job.input.destroy(err as Error));
+  return job;
+}

@@ -1,0 +1,45 @@
+// Messages between the main thread and the stream workers (src/threads/worker.ts). A job is a layer's
+// stored bytes, sent in chunks; the worker answers with the job's result.
+import type { ErrorKind } from '../errors.js';
+import type { UnpackedSize } from '../layer/unpacked-size.js';
+import type { Compression } from '../oci/mediatypes.js';
+
+/** What a worker does with a layer: measure it for the layer database, or index it for analysis. */
+export type JobKind = 'measure' | 'index';
+
+export interface JobSpec {
+  kind: JobKind;
+  compression: Compression;
+  diffID: string;
+  what: string;
+}
+
+export type ToWorker =
+  | { t: 'start'; id: number; spec: JobSpec }
+  /** A chunk of the stored layer, transferred (the sender gave up its copy). */
+  | { t: 'data'; id: number; chunk: Uint8Array }
+  | { t: 'end'; id: number }
+  | { t: 'abort'; id: number };
+
+export interface SerialError {
+  kind?: ErrorKind;
+  message: string;
+  hint?: string;
+}
+
+/** An index as the cache stores it (encodeLayerIndex), and the tar's member count. */
+export interface EncodedIndex {
+  encoded: Uint8Array;
+  members: number;
+}
+
+export interface JobResults {
+  measure: UnpackedSize;
+  index: EncodedIndex;
+}
+
+export type FromWorker =
+  /** `bytes` of the job's input were taken in: the sender may send that many more. */
+  | { t: 'ack'; id: number; bytes: number }
+  | { t: 'done'; id: number; result: JobResults[JobKind] }
+  | { t: 'fail'; id: number; error: SerialError };
