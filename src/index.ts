@@ -37,4 +37,7 @@ export {
   type LayerChange,
 } from './union/tree.js';
 export { analyseWaste, type WasteReport, type WastedFile } from './analysis/waste.js';
+export { imageWaste, type ImageWasteOptions } from './analysis/image-waste.js';
+export { annotatedBase } from './analysis/base.js';
+export { ResultCache } from './cache/result-cache.js';
 export { diveAnalysis, type DiveAnalysis } from './analysis/dive.js';

@@ -142,7 +142,13 @@ export async function pushImage(
   api: RegistryApi,
   repo: string,
   tag: string | undefined,
-  opts: { format?: 'docker' | 'oci'; platform?: Platform; layers?: LayerFixture[]; config?: Buffer } = {},
+  opts: {
+    format?: 'docker' | 'oci';
+    platform?: Platform;
+    layers?: LayerFixture[];
+    config?: Buffer;
+    annotations?: Record<string, string>;
+  } = {},
 ): Promise<PushedImage> {
   const format = opts.format ?? 'docker';
   const platform = opts.platform ?? { os: 'linux', architecture: 'amd64' };
@@ -177,6 +183,7 @@ export async function pushImage(
           size: l.size,
           ...(l.urls ? { urls: l.urls } : {}),
         })),
+        ...(opts.annotations ? { annotations: opts.annotations } : {}),
       },
       null,
       3,

@@ -8,9 +8,10 @@ import {
   parseRule,
 } from '../../analysis/ci-rules.js';
 import { diveAnalysis } from '../../analysis/dive.js';
-import { analyseWaste } from '../../analysis/waste.js';
+import { annotatedBase } from '../../analysis/base.js';
+import { imageWaste } from '../../analysis/image-waste.js';
 import { StrataError } from '../../errors.js';
-import { openImage } from '../../image/image.js';
+import { type Image, openImage } from '../../image/image.js';
 import { layerIndexes } from '../../image/layer-indexes.js';
 import { renderTableOrLines } from '../format/template.js';
 import { humanSizeWithPrecision } from '../format/units.js';
@@ -30,22 +31,56 @@ interface AnalyzeOptions extends ImageCommandOptions {
   top?: string;
 }
 
+interface BaseChoice {
+  layers: number;
+  /** Where the base came from, for the report. */
+  from: string;
+}
+
 const size = (n: number) => humanSizeWithPrecision(n, 3);
 const pct = (r: number | null) => (r === null || !Number.isFinite(r) ? 'n/a' : `${(r * 100).toFixed(4)}%`);
 
-/** How many bottom layers are the base: those of --base when its diffIDs start the image's, else 1. */
-async function baseLayerCount(opts: AnalyzeOptions, diffIDs: string[]): Promise<number> {
-  if (!opts.base) return 1;
-  const { image: base, source } = await openImage(opts.base, toOpenOptions(opts));
+/** The base's layer count when its diffIDs start the image's, else undefined. */
+async function baseLayersOf(
+  ref: string,
+  opts: AnalyzeOptions,
+  diffIDs: string[],
+): Promise<number | undefined> {
+  const { image: base, source } = await openImage(ref, toOpenOptions(opts));
   await source.close();
   const ids = base.layers.map((l) => l.diffID);
-  if (ids.length > diffIDs.length || ids.some((d, i) => d !== diffIDs[i])) {
-    throw new StrataError(
-      'usage',
-      `--base ${opts.base} is not a base of this image: its layers are not the first ones`,
-    );
+  return ids.length <= diffIDs.length && ids.every((d, i) => d === diffIDs[i]) ? ids.length : undefined;
+}
+
+/**
+ * Which bottom layers are the base: --base (which must be one), else the image's base-image annotations
+ * when that image can be read and is one, else the first layer, as dive counts. `from` says which.
+ */
+async function chooseBase(opts: AnalyzeOptions, image: Image): Promise<BaseChoice> {
+  const diffIDs = image.layers.map((l) => l.diffID);
+  if (opts.base) {
+    const layers = await baseLayersOf(opts.base, opts, diffIDs);
+    if (layers === undefined)
+      throw new StrataError(
+        'usage',
+        `--base ${opts.base} is not a base of this image: its layers are not the first ones`,
+      );
+    return { layers, from: `--base ${opts.base}` };
   }
-  return ids.length;
+  const annotated = annotatedBase(image.manifest.bytes);
+  if (annotated) {
+    try {
+      const layers = await baseLayersOf(annotated, opts, diffIDs);
+      if (layers !== undefined) return { layers, from: `annotation ${annotated}` };
+      return { layers: 1, from: `first layer (the annotated base ${annotated} is not a base of this image)` };
+    } catch (err) {
+      return {
+        layers: 1,
+        from: `first layer (the annotated base ${annotated} cannot be read: ${(err as Error).message})`,
+      };
+    }
+  }
+  return { layers: 1, from: 'first layer' };
 }
 
 /** Rules from the file (an explicit --ci-config, else ./.dive-ci when present), then flags on top. */
@@ -124,9 +159,8 @@ export function registerAnalyze(program: Command, io: CliIO): void {
     const rules = opts.ci ? ciRules(opts) : {};
     let ok = true;
     await withImage(ref, opts, async (image, source) => {
-      const indexes = await layerIndexes(source, image);
       if (opts.dive) {
-        const d = diveAnalysis(indexes);
+        const d = diveAnalysis(await layerIndexes(source, image));
         if (opts.format === 'json') io.out(`${JSON.stringify(d)}\n`);
         else printDive(d, top, io);
         if (opts.ci)
@@ -140,15 +174,13 @@ export function registerAnalyze(program: Command, io: CliIO): void {
           );
         return;
       }
-      const baseLayers = await baseLayerCount(
-        opts,
-        image.layers.map((l) => l.diffID),
-      );
-      const w = analyseWaste(indexes, { baseLayers });
-      if (opts.format === 'json') io.out(`${JSON.stringify({ image: image.name, id: image.id, ...w })}\n`);
+      const base = await chooseBase(opts, image);
+      const w = await imageWaste(source, image, { baseLayers: base.layers });
+      if (opts.format === 'json')
+        io.out(`${JSON.stringify({ image: image.name, id: image.id, baseFrom: base.from, ...w })}\n`);
       else {
         io.out(`Image            ${image.name}\n`);
-        io.out(`Layers           ${image.layers.length} (base: ${w.base.layers})\n`);
+        io.out(`Layers           ${image.layers.length} (base: ${w.base.layers}, ${base.from})\n`);
         io.out(`Stored           ${size(w.imageBytes)} (${w.imageBytes} bytes, unpacked, all layers)\n`);
         io.out(`Visible          ${size(w.visibleBytes)} (${w.visibleBytes} bytes)\n`);
         io.out(
