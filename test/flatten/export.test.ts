@@ -12,7 +12,7 @@ import {
   makeLayerTar,
   writeTarFile,
 } from '../helpers/make-image.js';
-import { peerImage, peers } from '../setup/peers.js';
+import { FIXTURE_NAMES, peerImage, peers } from '../setup/peers.js';
 import { tarListing } from './listing.js';
 
 const work = mkdtempSync(join(tmpdir(), 'strata-export-'));
@@ -30,7 +30,7 @@ async function dockerExport(ref: string, out: string): Promise<void> {
 }
 
 describe('exportImage equals docker export', () => {
-  for (const name of ['deletes', 'opaque', 'links', 'names'] as const) {
+  for (const name of FIXTURE_NAMES) {
     test(name, async () => {
       const img = peerImage(name);
       const ours = join(work, `${name}.strata.tar`);

@@ -16,7 +16,7 @@ import {
   makeLayerTar,
   writeTarFile,
 } from '../helpers/make-image.js';
-import { peerImage } from '../setup/peers.js';
+import { FIXTURE_NAMES, peerImage } from '../setup/peers.js';
 import { treeListing } from './listing.js';
 
 const work = mkdtempSync(join(tmpdir(), 'strata-unpack-'));
@@ -32,7 +32,7 @@ async function unpackArchive(archive: string, dir: string) {
 }
 
 describe('unpackImage equals umoci unpack --rootless', () => {
-  for (const name of ['deletes', 'opaque', 'links', 'names'] as const) {
+  for (const name of FIXTURE_NAMES) {
     test(name, async () => {
       const img = peerImage(name);
       const ours = join(work, `${name}-strata`);
