@@ -1,5 +1,6 @@
 import { ResultCache } from '../cache/result-cache.js';
 import type { Image } from '../image/image.js';
+import type { LayerIndex } from '../layer/index-types.js';
 import { type LayerIndexOptions, layerIndexes } from '../image/layer-indexes.js';
 import type { ImageSource } from '../transports/types.js';
 import { type WasteReport, analyseWaste } from './waste.js';
@@ -11,6 +12,8 @@ export interface ImageWasteOptions extends LayerIndexOptions {
   /** Layers that are the base (default 1). */
   baseLayers?: number;
   results?: ResultCache;
+  /** The image's layer indexes when the caller has them already. */
+  indexes?: readonly LayerIndex[];
 }
 
 /**
@@ -28,7 +31,8 @@ export async function imageWaste(
   const key = `waste/${WASTE_REPORT_VERSION}/${image.id}/${baseLayers}`;
   const cached = await results.get<WasteReport>(key);
   if (cached) return cached;
-  const report = analyseWaste(await layerIndexes(source, image, options), { baseLayers });
+  const indexes = options.indexes ?? (await layerIndexes(source, image, options));
+  const report = analyseWaste(indexes, { baseLayers });
   await results.put(key, report);
   return report;
 }

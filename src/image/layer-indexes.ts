@@ -18,6 +18,8 @@ export interface LayerIndexOptions {
   /** Layers scanned at once (default 2). */
   concurrency?: number;
   onProgress?: LayerIndexProgress;
+  /** Each layer's index as soon as it is in (from the cache or a scan), in completion order. */
+  onLayer?: (layerIndex: number, index: LayerIndex) => void | Promise<void>;
   cache?: LayerIndexCache;
 }
 
@@ -71,6 +73,7 @@ export async function layerIndexes(
     for (let layer = queue.shift(); layer; layer = queue.shift()) {
       try {
         out[layer.index] = await indexOne(cache, source, layer, options.onProgress);
+        await options.onLayer?.(layer.index, out[layer.index]!);
       } catch (err) {
         queue.length = 0; // one failure fails the call: start no more layers
         throw err;

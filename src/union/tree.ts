@@ -356,6 +356,27 @@ export function layerChanges(indexes: readonly LayerIndex[], n: number): LayerCh
   return buildUnion(indexes, n).changes;
 }
 
+/**
+ * What each layer changed, one layer at a time, base first, in one pass over the stack: for readers
+ * that want every layer's changes (layerChanges for each n would rebuild the stack each time) or that
+ * receive layers as they are read.
+ */
+export class LayerChangeStepper {
+  private readonly builder = new UnionBuilder();
+  private next = 0;
+
+  /** Layers applied so far. */
+  get layers(): number {
+    return this.next;
+  }
+
+  /** Apply the next layer up; what it changed, sorted by path. */
+  step(index: LayerIndex): LayerChange[] {
+    this.builder.apply(index, this.next++, true);
+    return this.builder.changes();
+  }
+}
+
 export interface Provenance {
   addedIn: number;
   modified: { layer: number; fields: ChangeField[] }[];

@@ -1,6 +1,13 @@
 import { describe, expect, test } from 'vitest';
 import type { LayerIndex } from '../../src/layer/index-types.js';
-import { buildUnion, layerChanges, lookupPath, provenanceOf } from '../../src/union/tree.js';
+import {
+  LayerChangeStepper,
+  buildUnion,
+  layerChanges,
+  lookupPath,
+  provenanceOf,
+} from '../../src/union/tree.js';
+import { cases as CASES } from '../analysis/cases.js';
 import { dir, file, hardlink, layer, opaque, symlink, syntheticStack, whiteout } from './layers.js';
 
 const visible = (stack: LayerIndex[], n?: number) => [...buildUnion(stack, n).nodes.keys()].sort();
@@ -197,4 +204,17 @@ test('about 100,000 paths over 30 layers: every deletion is accounted for', () =
   expect(deleted).toBe(28 * 300);
   expect(tree.removed.size).toBe(deleted);
   for (const path of present) expect(tree.nodes.has(path), path).toBe(true);
+});
+
+describe('LayerChangeStepper', () => {
+  test('one pass gives what layerChanges gives for every layer', () => {
+    const stacks = [syntheticStack(12), ...Object.values(CASES)];
+    for (const stack of stacks) {
+      const stepper = new LayerChangeStepper();
+      stack.forEach((index, n) => {
+        expect(stepper.step(index)).toEqual(layerChanges(stack, n));
+      });
+      expect(stepper.layers).toBe(stack.length);
+    }
+  });
 });
