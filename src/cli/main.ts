@@ -3,6 +3,7 @@ import { EXIT_CODES, StrataError, isStrataError } from '../errors.js';
 import { CiFailed, registerAnalyze } from './commands/analyze.js';
 import { registerCat } from './commands/cat.js';
 import { registerDiff } from './commands/diff.js';
+import { registerExplore } from './commands/explore.js';
 import { registerFlatten } from './commands/flatten.js';
 import { registerHistory } from './commands/history.js';
 import { registerInspect } from './commands/inspect.js';
@@ -37,6 +38,7 @@ export function buildProgram(io: CliIO): Command {
   registerDiff(program, io);
   registerCat(program, io);
   registerFlatten(program, io);
+  registerExplore(program, io);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;

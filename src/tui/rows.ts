@@ -1,0 +1,157 @@
+/**
+ * The file tree as rows: the shown paths of a layer view, pruned by the hidden marks and the filter
+ * (ancestors of what stays, stay), sorted, and flattened depth first without entering collapsed
+ * directories. Only ids, depths and "last child" bits are stored; the pane draws the few rows it shows.
+ */
+import { type ChangeMark, type LayerView, MARKS, SHOWN, entryOf } from './layer-view.js';
+import type { Timeline } from './timeline.js';
+
+export type SortOrder = 'name' | 'size';
+
+export interface RowOptions {
+  hide: ReadonlySet<ChangeMark>;
+  /** The filter as a regular expression, or already applied to every path (1 where it matches). */
+  filter?: RegExp | Uint8Array;
+  collapsed: ReadonlySet<number>;
+  sort: SortOrder;
+}
+
+export interface Rows {
+  count: number;
+  ids: Int32Array;
+  depth: Uint16Array;
+  /** 1 when the row is the last shown child of its directory. */
+  last: Uint8Array;
+  /** Row of each path id, -1 when it has none. */
+  rowOf: Int32Array;
+}
+
+/** Whether each path passes the marks and the filter itself, or has a descendant that does. */
+function keptPaths(t: Timeline, v: LayerView, opts: RowOptions): Uint8Array {
+  const n = v.flags.length;
+  const kept = new Uint8Array(n);
+  const { flags } = v;
+  const parents = t.parents;
+  // Bit m of `hidden` set when the mark MARKS[m] is hidden; flags hold the mark in bits 2-3.
+  let hidden = 0;
+  MARKS.forEach((m, i) => {
+    if (opts.hide.has(m)) hidden |= 1 << i;
+  });
+  const filter = opts.filter;
+  const bits = filter instanceof Uint8Array ? filter : undefined;
+  const re = filter instanceof RegExp ? filter : undefined;
+  for (let id = n - 1; id > 0; id--) {
+    const f = flags[id] as number;
+    if ((f & SHOWN) === 0) continue;
+    if (!kept[id]) {
+      if ((hidden >> (f >> 2)) & 1) continue;
+      if (bits ? bits[id] !== 1 : re ? !re.test(t.paths[id] as string) : false) continue;
+      kept[id] = 1;
+    }
+    kept[parents[id] as number] = 1;
+  }
+  return kept;
+}
+
+/** Children largest first, per view (sizes differ by layer), sorted once each. */
+const bySize = new WeakMap<LayerView, Map<number, number[]>>();
+
+/** Children in the chosen order: by name (the timeline's), or largest first (stable: ties by name). */
+function orderedChildren(t: Timeline, v: LayerView, id: number, sort: SortOrder): number[] {
+  const list = t.children[id] as number[];
+  if (sort === 'name' || list.length < 2) return list;
+  let memo = bySize.get(v);
+  if (!memo) {
+    memo = new Map();
+    bySize.set(v, memo);
+  }
+  let sorted = memo.get(id);
+  if (!sorted) {
+    const sizes = v.sizes;
+    sorted = [...list].sort((a, b) => (sizes[b] as number) - (sizes[a] as number));
+    memo.set(id, sorted);
+  }
+  return sorted;
+}
+
+/** Flatten the view into rows; see the module comment. Iterative, into preallocated arrays. */
+export function flattenRows(t: Timeline, v: LayerView, opts: RowOptions): Rows {
+  const n = v.flags.length;
+  const kept = keptPaths(t, v, opts);
+  let count = 0;
+  for (let id = 1; id < n; id++) count += kept[id] as number;
+  const ids = new Int32Array(count);
+  const depth = new Uint16Array(count);
+  const last = new Uint8Array(count);
+  const rowOf = new Int32Array(n).fill(-1);
+  // A stack of [children, next position, depth] frames; each frame's list holds kept children only.
+  const lists: number[][] = [];
+  const positions: number[] = [];
+  const push = (dir: number) => {
+    const all = orderedChildren(t, v, dir, opts.sort);
+    const list: number[] = [];
+    for (const c of all) if (c < n && kept[c]) list.push(c);
+    lists.push(list);
+    positions.push(0);
+  };
+  push(0);
+  let row = 0;
+  while (lists.length > 0) {
+    const top = lists.length - 1;
+    const list = lists[top] as number[];
+    const pos = positions[top] as number;
+    if (pos >= list.length) {
+      lists.pop();
+      positions.pop();
+      continue;
+    }
+    positions[top] = pos + 1;
+    const id = list[pos] as number;
+    ids[row] = id;
+    depth[row] = top;
+    last[row] = pos === list.length - 1 ? 1 : 0;
+    rowOf[id] = row;
+    row++;
+    if (!opts.collapsed.has(id) && (t.children[id] as number[]).length > 0) push(id);
+  }
+  return { count: row, ids, depth, last, rowOf };
+}
+
+/** The ├── └── drawing before a row's name, built from its ancestors' rows. */
+export function rowPrefix(t: Timeline, rows: Rows, row: number): string {
+  const id = rows.ids[row] as number;
+  let out = rows.last[row] ? '└── ' : '├── ';
+  for (let p = t.parents[id] as number; p > 0; p = t.parents[p] as number) {
+    const r = rows.rowOf[p] as number;
+    out = (r >= 0 && rows.last[r] ? '    ' : '│   ') + out;
+  }
+  return out;
+}
+
+/** Whether a row is a directory (it can be collapsed), by the entry it shows. */
+export function isDirRow(t: Timeline, v: LayerView, rows: Rows, row: number): boolean {
+  const id = rows.ids[row];
+  return id !== undefined && entryOf(t, v, id).kind === 'dir';
+}
+
+/** The next row at or after `from` (backwards: at or before), wrapping, whose path matches. */
+export function findMatch(
+  t: { paths: readonly string[] },
+  rows: Rows,
+  query: RegExp,
+  from: number,
+  direction: 1 | -1,
+): number | undefined {
+  for (let k = 0; k < rows.count; k++) {
+    const row = (((from + direction * k) % rows.count) + rows.count) % rows.count;
+    if (query.test(t.paths[rows.ids[row] as number] as string)) return row;
+  }
+  return undefined;
+}
+
+/** The rows whose path matches, in order. */
+export function matchRows(t: { paths: readonly string[] }, rows: Rows, query: RegExp): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < rows.count; r++) if (query.test(t.paths[rows.ids[r] as number] as string)) out.push(r);
+  return out;
+}
