@@ -100,7 +100,11 @@ export class LayerIndexer {
   private headerFill = 0;
   private bytes = 0;
 
-  constructor(private readonly what: string) {}
+  /** `measureOnly`: only the diffID, unpacked size and member count (no entries, no content hashes). */
+  constructor(
+    private readonly what: string,
+    private readonly options: { measureOnly?: boolean } = {},
+  ) {}
 
   /** Feed the next chunk of tar bytes. Throws an 'invalid' StrataError on a corrupt tar. */
   write(chunk: Buffer): void {
@@ -182,7 +186,7 @@ export class LayerIndexer {
     this.paxRaw = [];
     if (!header) throw invalid(`${this.what} is not a valid tar: a malformed PAX record`);
     this.counter.add(header);
-    const entry = this.toEntry(header, paxRaw);
+    const entry = this.options.measureOnly ? undefined : this.toEntry(header, paxRaw);
     const hash = entry?.kind === 'file' ? createHash(CONTENT_HASH) : undefined;
     this.state = {
       at: 'data',
@@ -288,8 +292,12 @@ const KIND: Record<TarHeader['type'], EntryKind> = {
  * Index a decompressed layer tar in one read: entries, unpacked size and the diffID of the bytes read.
  * The stream is read to its end (so a verifier upstream sees every byte); the caller compares the diffID.
  */
-export async function scanLayerIndex(tar: Readable, what: string): Promise<LayerScan> {
-  const indexer = new LayerIndexer(what);
+export async function scanLayerIndex(
+  tar: Readable,
+  what: string,
+  options: { measureOnly?: boolean } = {},
+): Promise<LayerScan> {
+  const indexer = new LayerIndexer(what, options);
   try {
     for await (const chunk of tar) indexer.write(chunk as Buffer);
     return indexer.finish();

@@ -21,9 +21,9 @@ export async function measureLayer(
   what: string,
 ): Promise<UnpackedSize> {
   const tar = await decompress(stored, compression, what);
-  const verify = new VerifyingStream(diffID, undefined, `${what}: uncompressed content`);
-  const [size] = await Promise.all([unpackedSizeFromStream(verify, what), pipeline(tar, verify)]);
-  return size;
+  const scan = await scanLayerIndex(tar, what, { measureOnly: true });
+  if (scan.diffID !== diffID) throw digestMismatch(`${what}: uncompressed content`, diffID, scan.diffID);
+  return { size: scan.unpackedSize, entries: scan.members };
 }
 
 /** Decompress and index a stored layer in one read, its diffID checked; the index encoded for the cache. */

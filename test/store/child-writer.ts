@@ -18,6 +18,7 @@ if (mode === 'fill') {
   const claim = await store.claimBlob(digest);
   const stream = new PassThrough();
   void store.putBlob({ mediaType: 'application/octet-stream', digest }, stream).catch(() => {});
-  stream.write(Buffer.alloc(64 * 1024, 7), () => process.stdout.write(`writing ${claim.present}\n`));
+  // More than the store's 1 MiB write batch, so part of the blob is on disk when the test kills us.
+  stream.write(Buffer.alloc(2 << 20, 7), () => process.stdout.write(`writing ${claim.present}\n`));
   setInterval(() => {}, 1000);
 }
