@@ -39,18 +39,24 @@ export class LayerIndexCache {
     }
   }
 
-  /**
-   * Store an index (`encoded`: its encodeLayerIndex bytes, when the caller has them), and its unpacked
-   * size in the facts cache so history/inspect need no scan.
-   */
-  async put(index: LayerIndex, members: number, encoded?: Uint8Array): Promise<void> {
-    await this.facts.put(index.diffID, { unpackedSize: index.unpackedSize, entries: members });
-    const target = this.file(index.diffID);
+  /** Store an index, and its unpacked size in the facts cache so history/inspect need no scan. */
+  async put(index: LayerIndex, members: number): Promise<void> {
+    await this.putEncoded(index, members, encodeLayerIndex(index));
+  }
+
+  /** Store an index already encoded (encodeLayerIndex), given its diffID and unpacked size. */
+  async putEncoded(
+    { diffID, unpackedSize }: { diffID: string; unpackedSize: number },
+    members: number,
+    encoded: Uint8Array,
+  ): Promise<void> {
+    await this.facts.put(diffID, { unpackedSize, entries: members });
+    const target = this.file(diffID);
     // Unique per writer: two processes indexing the same layer must not share a temp file.
     const tmp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
       await mkdir(this.dir, { recursive: true });
-      await writeFile(tmp, encoded ?? encodeLayerIndex(index));
+      await writeFile(tmp, encoded);
       await rename(tmp, target);
     } catch {
       await rm(tmp, { force: true }).catch(() => {});

@@ -3,7 +3,7 @@ import { LayerIndexCache } from '../cache/layer-index-cache.js';
 import { pipeline } from 'node:stream/promises';
 import { decodeLayerIndex } from '../layer/index-codec.js';
 import type { LayerIndex } from '../layer/index-types.js';
-import { streamJob } from '../threads/pool.js';
+import { stopIdleWorkers, streamJob } from '../threads/pool.js';
 import type { ImageSource } from '../transports/types.js';
 import type { Image, ImageLayer } from './image.js';
 
@@ -37,28 +37,47 @@ class ByteCounter extends Transform {
   }
 }
 
+/** A scanned layer's index as the cache stores it, with what the cache records beside it. */
+interface ScannedLayer {
+  encoded: Buffer;
+  members: number;
+  unpackedSize: number;
+}
+
 /**
  * Read one layer and index it on a stream worker: stored blob → decompress → scan, the scan's diffID
  * checked against the layer's (which proves the content, so local sources skip hashing the stored
- * bytes). Resolves to the index, its encoding for the cache and the tar's member count.
+ * bytes). Resolves to the index encoded for the cache.
  */
-export async function scanImageLayer(
+async function scanEncoded(
   source: ImageSource,
   layer: ImageLayer,
   onProgress?: LayerIndexProgress,
-): Promise<{ index: LayerIndex; encoded: Buffer; members: number }> {
+): Promise<ScannedLayer> {
   const what = `layer ${layer.index} (${layer.diffID})`;
   const blob = await source.openLayer(layer.blob, layer.index, { diffIDChecked: true });
   const job = streamJob({ kind: 'index', compression: layer.blob.compression, diffID: layer.diffID, what });
   const counter = new ByteCounter((n) => onProgress?.(layer.index, n, layer.blob.size));
   const [, result] = await Promise.all([pipeline(blob, counter, job.input), job.result]);
   const encoded = Buffer.from(result.encoded.buffer, result.encoded.byteOffset, result.encoded.byteLength);
-  return { index: decodeLayerIndex(encoded), encoded, members: result.members };
+  return { encoded, members: result.members, unpackedSize: result.unpackedSize };
+}
+
+/** Read one layer and index it (see scanEncoded); the index, its encoding and the tar's member count. */
+export async function scanImageLayer(
+  source: ImageSource,
+  layer: ImageLayer,
+  onProgress?: LayerIndexProgress,
+): Promise<{ index: LayerIndex; encoded: Buffer; members: number }> {
+  const scanned = await scanEncoded(source, layer, onProgress);
+  return { index: decodeLayerIndex(scanned.encoded), encoded: scanned.encoded, members: scanned.members };
 }
 
 /**
  * The index of every layer of an image, base first: from the cache by diffID when it has one, else by
- * one read of the layer, which is then cached.
+ * one read of the layer, which is then cached. Without onLayer, scanned indexes stay encoded (a few MB)
+ * until every scan is done and the workers are gone, so their memory and the decoded indexes' are not
+ * needed at once.
  */
 export async function layerIndexes(
   source: ImageSource,
@@ -66,14 +85,16 @@ export async function layerIndexes(
   options: LayerIndexOptions = {},
 ): Promise<LayerIndex[]> {
   const cache = options.cache ?? new LayerIndexCache();
-  const out = new Array<LayerIndex>(image.layers.length);
+  const out = new Array<LayerIndex | Buffer>(image.layers.length);
   // Largest first: with a layer per worker, the big ones finishing last would leave cores idle.
   const queue = [...image.layers].sort((a, b) => (b.blob.size ?? 0) - (a.blob.size ?? 0));
   const worker = async () => {
     for (let layer = queue.shift(); layer; layer = queue.shift()) {
       try {
-        out[layer.index] = await indexOne(cache, source, layer, options.onProgress);
-        await options.onLayer?.(layer.index, out[layer.index]!);
+        const got = await indexOne(cache, source, layer, options.onProgress);
+        const index = options.onLayer && Buffer.isBuffer(got) ? decodeLayerIndex(got) : got;
+        out[layer.index] = index;
+        if (options.onLayer) await options.onLayer(layer.index, index as LayerIndex);
       } catch (err) {
         queue.length = 0; // one failure fails the call: start no more layers
         throw err;
@@ -82,19 +103,24 @@ export async function layerIndexes(
   };
   const workers = Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker);
   await Promise.all(workers);
-  return out;
+  await stopIdleWorkers();
+  return out.map((index) => (Buffer.isBuffer(index) ? decodeLayerIndex(index) : index));
 }
 
-/** One layer's index: the cache's, else a fresh scan, which is then cached. */
+/** One layer's index: the cache's, else a fresh scan (left encoded), which is then cached. */
 async function indexOne(
   cache: LayerIndexCache,
   source: ImageSource,
   layer: ImageLayer,
   onProgress?: LayerIndexProgress,
-): Promise<LayerIndex> {
+): Promise<LayerIndex | Buffer> {
   const cached = await cache.get(layer.diffID);
   if (cached) return cached;
-  const { index, encoded, members } = await scanImageLayer(source, layer, onProgress);
-  await cache.put(index, members, encoded);
-  return index;
+  const scanned = await scanEncoded(source, layer, onProgress);
+  await cache.putEncoded(
+    { diffID: layer.diffID, unpackedSize: scanned.unpackedSize },
+    scanned.members,
+    scanned.encoded,
+  );
+  return scanned.encoded;
 }

@@ -39,7 +39,7 @@ export async function indexLayer(
   const index = { diffID: scan.diffID, entries: scan.entries, unpackedSize: scan.unpackedSize };
   // A copy with a buffer of its own, so a worker can hand it over (pooled buffers cannot be).
   const encoded = new Uint8Array(encodeLayerIndex(index));
-  return { encoded, members: scan.members };
+  return { encoded, members: scan.members, unpackedSize: scan.unpackedSize };
 }
 
 export function runJob<K extends JobKind>(

@@ -131,8 +131,13 @@ class StreamWorker {
 
   /** Leave the pool at once (no new job can pick it) and stop the thread. */
   private retire(): void {
+    void this.stop();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.idle);
     this.onExit(this);
-    void this.worker.terminate();
+    await this.worker.terminate();
   }
 
   private failAll(err: Error): void {
@@ -146,6 +151,14 @@ const leave = (gone: StreamWorker) => {
   const at = workers.indexOf(gone);
   if (at >= 0) workers.splice(at, 1);
 };
+
+/**
+ * Stop every idle worker now rather than after IDLE_MS: for a caller about to need the memory (the
+ * analysis after a scan).
+ */
+export async function stopIdleWorkers(): Promise<void> {
+  await Promise.all(workers.filter((w) => w.load === 0).map((w) => w.stop()));
+}
 
 /** Workers running now (they stop when idle). */
 export function workerCount(): number {

@@ -31,6 +31,8 @@ export interface SerialError {
 export interface EncodedIndex {
   encoded: Uint8Array;
   members: number;
+  /** The index's unpacked size, readable without decoding it. */
+  unpackedSize: number;
 }
 
 export interface JobResults {
