@@ -56,7 +56,9 @@ async function scanEncoded(
 ): Promise<ScannedLayer> {
   const what = `layer ${layer.index} (${layer.diffID})`;
   const blob = await source.openLayer(layer.blob, layer.index, { diffIDChecked: true });
-  const job = streamJob({ kind: 'index', compression: layer.blob.compression, diffID: layer.diffID, what });
+  const spec = { kind: 'index' as const, compression: layer.blob.compression, diffID: layer.diffID, what };
+  // Nothing else reads the blob's chunks: they go to the worker without a copy.
+  const job = streamJob(spec, { handOver: true });
   const counter = new ByteCounter((n) => onProgress?.(layer.index, n, layer.blob.size));
   const [, result] = await Promise.all([pipeline(blob, counter, job.input), job.result]);
   const encoded = Buffer.from(result.encoded.buffer, result.encoded.byteOffset, result.encoded.byteLength);

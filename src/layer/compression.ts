@@ -172,7 +172,7 @@ function gunzipStream(source: Readable, what: string): Readable {
   // (ZlibOptions does not declare the stream options zlib passes on to its Transform.)
   const gunzip = createGunzip({
     chunkSize: ZLIB_CHUNK,
-    readableHighWaterMark: 4 * ZLIB_CHUNK,
+    readableHighWaterMark: 2 * ZLIB_CHUNK,
   } as ZlibOptions);
   // pipeline destroys gunzip with the source's error, so digest mismatches reach the reader.
   pipeline(source, gunzip, () => {});
