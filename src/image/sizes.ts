@@ -1,8 +1,6 @@
-import { pipeline } from 'node:stream/promises';
 import { LayerFactsCache, type LayerFacts } from '../cache/layer-facts.js';
-import { VerifyingStream } from '../oci/digest.js';
-import { decompress } from '../layer/compression.js';
-import { unpackedSizeFromFile, unpackedSizeFromStream } from '../layer/unpacked-size.js';
+import { unpackedSizeFromFile } from '../layer/unpacked-size.js';
+import { measureLayer } from '../threads/jobs.js';
 import type { ImageSource } from '../transports/types.js';
 import type { Image, ImageLayer } from './image.js';
 
@@ -25,9 +23,7 @@ export async function scanLayerFacts(source: ImageSource, layer: ImageLayer): Pr
     return { unpackedSize: r.size, entries: r.entries };
   }
   const blob = await source.openLayer(layer.blob, layer.index);
-  const tar = await decompress(blob, layer.blob.compression, what);
-  const verify = new VerifyingStream(layer.diffID, undefined, `${what}: uncompressed content`);
-  const [r] = await Promise.all([unpackedSizeFromStream(verify, what), pipeline(tar, verify)]);
+  const r = await measureLayer(blob, layer.blob.compression, layer.diffID, what);
   return { unpackedSize: r.size, entries: r.entries };
 }
 

@@ -1,12 +1,11 @@
 // What a stream worker runs: pure functions of a layer's stored bytes, also run in-process where
 // threads cannot start.
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { decompress } from '../layer/compression.js';
 import { encodeLayerIndex } from '../layer/index-codec.js';
 import { scanLayerIndex } from '../layer/index-scan.js';
-import { type UnpackedSize, unpackedSizeFromStream } from '../layer/unpacked-size.js';
-import { VerifyingStream, digestMismatch } from '../oci/digest.js';
+import type { UnpackedSize } from '../layer/unpacked-size.js';
+import { digestMismatch } from '../oci/digest.js';
 import type { Compression } from '../oci/mediatypes.js';
 import type { EncodedIndex, JobKind, JobResults, JobSpec } from './protocol.js';
 

@@ -6,15 +6,13 @@
  * the manifest as received, found by its digest.
  */
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { LayerFactsCache } from '../cache/layer-facts.js';
-import { VerifyingStream } from '../oci/digest.js';
 import { layerTypeInfo } from '../oci/mediatypes.js';
-import { SNIFF_BYTES, checkSniffed, decompress, peekStream, sniffCompression } from '../layer/compression.js';
-import { unpackedSizeFromStream } from '../layer/unpacked-size.js';
+import { SNIFF_BYTES, checkSniffed, peekStream, sniffCompression } from '../layer/compression.js';
 import { formatReference, parseReference } from '../reference/reference.js';
 import { type ImageLocation, formatLocation } from '../reference/transport.js';
 import { Store } from '../store/store.js';
+import { measureLayer } from '../threads/jobs.js';
 import { createLayoutSource } from './oci-common.js';
 import { DirBlobStore } from './oci-layout.js';
 import type { CommittedLayer, ImageDestination, ImageSource, SourceOptions } from './types.js';
@@ -76,9 +74,7 @@ export async function measureStoredLayer(store: Store, layer: CommittedLayer): P
   const peeked = await peekStream(await store.openBlob(layer.blob.digest), SNIFF_BYTES);
   const declared = layerTypeInfo(layer.blob.mediaType)?.compression;
   const compression = checkSniffed(sniffCompression(peeked.head), declared, what);
-  const tar = await decompress(peeked.stream, compression, what);
-  const verify = new VerifyingStream(layer.diffID, undefined, `${what}: uncompressed content`);
-  const [r] = await Promise.all([unpackedSizeFromStream(verify, what), pipeline(tar, verify)]);
+  const r = await measureLayer(peeked.stream, compression, layer.diffID, what);
   await cache.put(layer.diffID, { unpackedSize: r.size, entries: r.entries });
   return r.size;
 }
