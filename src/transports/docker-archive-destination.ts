@@ -77,11 +77,35 @@ export async function createDockerArchiveDestination(
     });
   }
   const staged = await StagedTarget.beside(loc.path, loc.path);
+  return stagedArchiveDestination({
+    name: formatLocation(loc),
+    stageDir: staged.dir,
+    what: loc.path,
+    override: loc.tag,
+    deliver: (archive) => staged.commitStream(archive),
+    cleanup: () => staged.remove(),
+  });
+}
+
+/**
+ * A destination that stages blobs and images in `stageDir` (shared by docker-archive and
+ * docker-daemon): at close, `deliver` gets the archive when an image was committed; `cleanup` runs
+ * once, at close or abort or when the stage cannot be made, whatever happens.
+ */
+export async function stagedArchiveDestination(options: {
+  name: string;
+  stageDir: string;
+  what: string;
+  override: string | undefined;
+  deliver: (archive: Readable) => Promise<void>;
+  cleanup: () => Promise<void>;
+}): Promise<ImageDestination> {
+  const { deliver, cleanup } = options;
   let stage: DockerArchiveStage;
   try {
-    stage = await createDockerArchiveStage(staged.dir, loc.path, loc.tag);
+    stage = await createDockerArchiveStage(options.stageDir, options.what, options.override);
   } catch (err) {
-    await staged.remove();
+    await cleanup();
     throw err;
   }
   let finished = false;
@@ -89,13 +113,13 @@ export async function createDockerArchiveDestination(
     if (finished) return;
     finished = true;
     try {
-      if (write && stage.writer.imageCount > 0) await staged.commitStream(await stage.archive());
+      if (write && stage.writer.imageCount > 0) await deliver(await stage.archive());
     } finally {
-      await staged.remove();
+      await cleanup();
     }
   };
   return {
-    name: formatLocation(loc),
+    name: options.name,
     layerCompression: 'none',
     hasBlob: (blob) => stage.hasBlob(blob),
     putBlob: (blob, content, onProgress) => stage.putBlob(blob, content, onProgress),

@@ -9,7 +9,7 @@ import { EngineClient, apiPrefix } from '../engine/client.js';
 import { type EngineEndpoint, resolveEndpoint } from '../engine/endpoint.js';
 import { connectionError, engineHttpError } from '../engine/errors.js';
 import { type ImageLocation, formatLocation } from '../reference/transport.js';
-import { createDockerArchiveStage } from './docker-archive-destination.js';
+import { stagedArchiveDestination } from './docker-archive-destination.js';
 import type { ImageDestination, SourceOptions } from './types.js';
 
 /** One message of the engine's streamed JSON answer to a load. */
@@ -97,34 +97,17 @@ export async function createDockerDaemonDestination(
     await engine.close();
     throw fromSystemError(err, `${name}: temp directory`);
   }
-  const cleanup = async () => {
-    await rm(stageDir, { recursive: true, force: true });
-    await engine.close().catch(() => {});
-  };
-  let stage: Awaited<ReturnType<typeof createDockerArchiveStage>>;
-  try {
-    stage = await createDockerArchiveStage(stageDir, name, loc.name);
-  } catch (err) {
-    await cleanup();
-    throw err;
-  }
-  let finished = false;
-  const finish = async (load: boolean) => {
-    if (finished) return;
-    finished = true;
-    try {
-      if (load && stage.writer.imageCount > 0) await postLoad(engine, await stage.archive(), name);
-    } finally {
-      await cleanup();
-    }
-  };
-  return {
+  return stagedArchiveDestination({
     name,
-    layerCompression: 'none',
-    hasBlob: (blob) => stage.hasBlob(blob),
-    putBlob: (blob, content, onProgress) => stage.putBlob(blob, content, onProgress),
-    commitImage: (image) => stage.commitImage(image),
-    close: () => finish(true),
-    abort: () => finish(false),
-  };
+    stageDir,
+    what: name,
+    override: loc.name,
+    deliver: async (archive) => {
+      await postLoad(engine, archive, name);
+    },
+    cleanup: async () => {
+      await rm(stageDir, { recursive: true, force: true });
+      await engine.close().catch(() => {});
+    },
+  });
 }
