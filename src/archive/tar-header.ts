@@ -17,13 +17,11 @@ export type TarEntryType =
   | 'fifo'
   | 'unknown';
 
-/** One tar member with its extension headers already applied. */
-export interface TarHeader {
-  /** Normalised path: no leading '/' or './', no trailing '/', '.' and '..' folded where possible. */
-  name: string;
-  type: TarEntryType;
+/** A decoded header block before extension headers are applied. */
+export interface RawHeader {
   /** The raw type flag character ('0', '5', 'S'…), for the rare reader that needs it. */
   typeflag: string;
+  name: string;
   /** Link target as stored (not normalised): symlinks keep theirs verbatim, hard links name a member. */
   linkname: string;
   mode: number;
@@ -37,24 +35,15 @@ export interface TarHeader {
   gname: string;
   devmajor: number;
   devminor: number;
-  /** PAX records that applied to this entry (xattrs arrive as SCHILY.xattr.*), when there were any. */
-  pax?: Record<string, string>;
 }
 
-/** A decoded header block before extension headers are applied. */
-export interface RawHeader {
-  typeflag: string;
+/** One tar member with its extension headers already applied. */
+export interface TarHeader extends RawHeader {
+  /** Normalised path: no leading '/' or './', no trailing '/', '.' and '..' folded where possible. */
   name: string;
-  linkname: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  uname: string;
-  gname: string;
-  devmajor: number;
-  devminor: number;
+  type: TarEntryType;
+  /** PAX records that applied to this entry (xattrs arrive as SCHILY.xattr.*), when there were any. */
+  pax?: Record<string, string>;
 }
 
 export type BlockKind = { kind: 'zero' } | { kind: 'bad' } | { kind: 'header'; header: RawHeader };
