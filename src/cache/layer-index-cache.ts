@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeLayerIndex, encodeLayerIndex } from '../layer/index-codec.js';
+import { decodeLayerIndex } from '../layer/index-codec.js';
 import type { LayerIndex } from '../layer/index-types.js';
 import { digestHex } from '../oci/digest.js';
 import { LayerFactsCache } from './layer-facts.js';
@@ -39,12 +39,10 @@ export class LayerIndexCache {
     }
   }
 
-  /** Store an index, and its unpacked size in the facts cache so history/inspect need no scan. */
-  async put(index: LayerIndex, members: number): Promise<void> {
-    await this.putEncoded(index, members, encodeLayerIndex(index));
-  }
-
-  /** Store an index already encoded (encodeLayerIndex), given its diffID and unpacked size. */
+  /**
+   * Store an index already encoded (encodeLayerIndex), given its diffID and unpacked size; the unpacked
+   * size also goes to the facts cache, so history/inspect need no scan.
+   */
   async putEncoded(
     { diffID, unpackedSize }: { diffID: string; unpackedSize: number },
     members: number,

@@ -65,16 +65,6 @@ async function scanEncoded(
   return { encoded, members: result.members, unpackedSize: result.unpackedSize };
 }
 
-/** Read one layer and index it (see scanEncoded); the index, its encoding and the tar's member count. */
-export async function scanImageLayer(
-  source: ImageSource,
-  layer: ImageLayer,
-  onProgress?: LayerIndexProgress,
-): Promise<{ index: LayerIndex; encoded: Buffer; members: number }> {
-  const scanned = await scanEncoded(source, layer, onProgress);
-  return { index: decodeLayerIndex(scanned.encoded), encoded: scanned.encoded, members: scanned.members };
-}
-
 /**
  * The index of every layer of an image, base first: from the cache by diffID when it has one, else by
  * one read of the layer, which is then cached. Without onLayer, scanned indexes stay encoded (a few MB)
