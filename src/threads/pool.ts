@@ -136,16 +136,12 @@ class StreamWorker {
     if (this.jobs.size === 0) {
       this.worker.unref();
       // An idle worker holds its heap: let it go soon (the analysis after a scan needs the memory).
-      this.idle = setTimeout(() => this.retire(), IDLE_MS).unref();
+      this.idle = setTimeout(() => void this.stop(), IDLE_MS).unref();
     }
     return pending;
   }
 
   /** Leave the pool at once (no new job can pick it) and stop the thread. */
-  private retire(): void {
-    void this.stop();
-  }
-
   async stop(): Promise<void> {
     clearTimeout(this.idle);
     this.onExit(this);
