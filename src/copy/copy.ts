@@ -16,7 +16,7 @@ import type { CopyEventHandler, LayerStatus } from './events.js';
 import { Limiter } from './limiter.js';
 import { layerMediaType, rewriteManifest, synthesizeManifest } from './manifest-rewrite.js';
 import { isManifestType } from '../oci/mediatypes.js';
-import { Tap, compressStream, layerMeter, tapped } from './streams.js';
+import { OffThreadCheck, Tap, compressStream, piped } from './streams.js';
 import { decompress } from '../layer/compression.js';
 import { VerifyingStream } from '../oci/digest.js';
 
@@ -275,27 +275,48 @@ async function streamLayer(
   signal: AbortSignal,
 ): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
   const layer = job.image.layers[job.index]!;
-  const raw = await job.source.openLayer(layer.blob, job.index);
+  const check = offThreadCheck(job);
+  const opened = await job.source
+    .openLayer(layer.blob, job.index, { digestChecked: check?.hashesStored })
+    .catch((err: Error) => {
+      check?.stream.destroy(err); // its worker job would otherwise wait for bytes forever
+      throw err;
+    });
+  const raw = check ? piped(opened, check.stream) : opened;
   const stop = () => raw.destroy(signal.reason as Error);
   if (signal.aborted) stop();
   signal.addEventListener('abort', stop, { once: true });
   try {
-    return await writeLayer(job, raw);
+    return await writeLayer(job, raw, check?.stream);
   } finally {
     signal.removeEventListener('abort', stop);
   }
 }
 
+/**
+ * The worker job that checks a layer as it is copied: its blob digest (so the source need not hash it
+ * on this thread) and, for a destination that records unpacked sizes, its diffID and size.
+ */
+function offThreadCheck({ dest, image, index }: LayerJob) {
+  const { blob, diffID } = image.layers[index]!;
+  const measure = dest.recordsUnpackedSizes === true;
+  if (blob.digest === undefined && !measure) return undefined;
+  const what = `layer ${index} (${blob.digest ?? diffID})`;
+  const spec = { kind: measure ? 'measure' : 'digest', compression: blob.compression, diffID, what } as const;
+  const stream = new OffThreadCheck(spec, { digest: blob.digest, size: blob.size });
+  return { stream, hashesStored: blob.digest !== undefined };
+}
+
 async function writeLayer(
   { source, dest, plan, image, index, id, emit, verbs }: LayerJob,
   raw: Readable,
+  check: OffThreadCheck<'digest' | 'measure'> | undefined,
 ): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
   const layer = image.layers[index]!;
   const { blob, diffID } = layer;
   const what = `layer ${index} (${blob.digest ?? diffID})`;
   const moving: LayerStatus = verbs === 'push' ? 'Pushing' : 'Downloading';
-  const measure = dest.recordsUnpackedSizes ? layerMeter(blob.compression, diffID, what) : undefined;
-  const counted = tapped(raw, new Tap(progressReporter(emit, id, moving, blob.size), measure?.input));
+  const counted = piped(raw, new Tap(progressReporter(emit, id, moving, blob.size)));
 
   let body: Readable = counted;
   let input: BlobInput;
@@ -326,12 +347,12 @@ async function writeLayer(
     emit({ id, status: 'Verifying Checksum' });
     emit({ id, status: 'Download complete' });
   }
-  const size = measure ? await measure.result : undefined;
+  const size = check?.measures ? (await check.result).size : undefined;
   if (verbs === 'pull') {
-    if (measure) emit({ id, status: 'Extracting', current: blob.size, total: blob.size });
+    if (size !== undefined) emit({ id, status: 'Extracting', current: blob.size, total: blob.size });
     emit({ id, status: 'Pull complete' });
   } else {
     emit({ id, status: 'Pushed' });
   }
-  return { blob: stored, unpackedSize: size?.size };
+  return { blob: stored, unpackedSize: size };
 }

@@ -1,65 +1,88 @@
-import { type Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { StrataError } from '../errors.js';
 import { type StreamJob, streamJob } from '../threads/pool.js';
+import type { JobResults, JobSpec } from '../threads/protocol.js';
 import type { Compression } from '../oci/mediatypes.js';
 import { ZLIB_CHUNK } from '../layer/compression.js';
 
-/**
- * A pass-through that counts bytes and copies every chunk to a side writable, honouring the side's
- * back-pressure: the slower of the two readers sets the pace, and memory stays flat.
- */
+/** A pass-through that counts the bytes going by. */
 export class Tap extends Transform {
   private seen = 0;
 
-  constructor(
-    private readonly onBytes?: (total: number) => void,
-    private readonly side?: Writable,
-  ) {
+  constructor(private readonly onBytes?: (total: number) => void) {
     super();
-    side?.on('error', (err) => this.destroy(err));
     // Whoever reads the tap may attach its listeners a tick late (after an await); until then an error
     // waits in this.errored, which pipeline and async iteration both report, rather than crashing.
     this.on('error', () => {});
   }
 
-  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
-    // A failed transfer must not leave the side reader (the layer meter) waiting for data forever.
-    if (err && this.side && !this.side.destroyed) this.side.destroy(err);
-    cb(err);
-  }
-
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.seen += chunk.length;
     this.onBytes?.(this.seen);
-    if (this.side && !this.side.write(chunk)) this.side.once('drain', () => cb(null, chunk));
-    else cb(null, chunk);
+    cb(null, chunk);
+  }
+}
+
+/** Readable → readable through a transform; errors of the input reach the output. */
+export function piped<T extends Transform>(input: Readable, through: T): T {
+  // The input may already have failed (a small blob read and rejected before anyone listened).
+  if (input.errored) {
+    through.destroy(input.errored);
+    return through;
+  }
+  input.on('error', (err) => through.destroy(err));
+  return input.pipe(through);
+}
+
+type CheckKind = 'digest' | 'measure';
+
+/**
+ * A pass-through that has a stream worker check the stored bytes going by: their digest and length (the
+ * source skipped its own hash for this) and, for a 'measure' job, the diffID and the unpacked size the
+ * layer database records. It ends only once the worker agrees, so a destination never keeps a blob that
+ * fails; the worker's credit window paces the copy, so memory stays flat. The copy's own thread is left
+ * with the download and the writes.
+ */
+export class OffThreadCheck<K extends CheckKind> extends Transform {
+  private readonly job: StreamJob<K>;
+
+  /** Whether the result is the layer's unpacked size ('measure') or only the blob's digest. */
+  readonly measures: boolean;
+
+  constructor(spec: JobSpec & { kind: K }, expected: { digest?: string; size?: number }) {
+    super();
+    this.measures = spec.kind === 'measure';
+    const stored =
+      expected.digest === undefined ? undefined : { digest: expected.digest, size: expected.size };
+    this.job = streamJob({ ...spec, stored });
+    this.job.input.on('error', (err) => this.destroy(err));
+    // As with Tap: a reader may attach a tick late; the error waits in this.errored meanwhile.
+    this.on('error', () => {});
+  }
+
+  /** The worker's answer; settles after the stream has ended (or failed). */
+  get result(): Promise<JobResults[K]> {
+    return this.job.result;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (this.job.input.write(chunk)) cb(null, chunk);
+    else this.job.input.once('drain', () => cb(null, chunk));
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.side) this.side.end(() => cb());
-    else cb();
+    this.job.input.end();
+    this.job.result.then(
+      () => cb(),
+      (err: Error) => cb(err),
+    );
   }
-}
 
-/** Readable → readable through a tap; errors of the input reach the output. */
-export function tapped(input: Readable, tap: Tap): Readable {
-  // The input may already have failed (a small blob read and rejected before anyone listened).
-  if (input.errored) {
-    tap.destroy(input.errored);
-    return tap;
+  override _destroy(err: Error | null, cb: (error?: Error | null) => void): void {
+    if (err && !this.job.input.destroyed) this.job.input.destroy(err);
+    cb(err);
   }
-  input.on('error', (err) => tap.destroy(err));
-  return input.pipe(tap);
-}
-
-/**
- * Measure a layer from a side copy of its stored bytes (decompress, check the diffID, count the unpacked
- * size as the layer database records it) on a stream worker: the copy's own thread is busy with the
- * download and its digest. Returns the writable to feed and the result.
- */
-export function layerMeter(compression: Compression, diffID: string, what: string): StreamJob<'measure'> {
-  return streamJob({ kind: 'measure', compression, diffID, what });
 }
 
 /** Compress a tar stream for a destination that wants a different encoding. */

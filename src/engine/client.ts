@@ -1,6 +1,7 @@
 /** A small Docker Engine API client over its socket (or plain TCP), with undici. */
 import type { Readable } from 'node:stream';
-import { Client } from 'undici';
+import type { Client } from 'undici';
+import { loadUndici } from '../registry/undici.js';
 import type { StrataError } from '../errors.js';
 import { parseJSON } from '../oci/manifest.js';
 import type { EngineEndpoint } from './endpoint.js';
@@ -40,6 +41,7 @@ export class EngineClient {
 
   /** Connect and ask the engine which API version it speaks. */
   static async connect(endpoint: EngineEndpoint): Promise<EngineClient> {
+    const { Client } = await loadUndici();
     const client = new Client(endpoint.origin, {
       ...(endpoint.socketPath === undefined ? {} : { socketPath: endpoint.socketPath }),
       // Saving a large image can take minutes before its first byte and between chunks.

@@ -95,8 +95,13 @@ function mediaTypeOf(res: HttpResponse): string {
 }
 
 /** Pass a blob's bytes through digest and size verification. */
-function verified(chunks: AsyncIterable<Buffer>, desc: BlobDescriptor, what: string): Readable {
-  const out = new VerifyingStream(desc.digest, desc.size, what);
+function verified(
+  chunks: AsyncIterable<Buffer>,
+  desc: BlobDescriptor,
+  what: string,
+  options: { hash?: boolean },
+): Readable {
+  const out = new VerifyingStream(desc.digest, desc.size, what, options);
   // pipeline destroys `out` with any source error, so the consumer sees it there. A small blob can be
   // read and found wrong before the consumer attaches a listener: the error then waits in out.errored
   // (which pipeline and async iteration check) instead of crashing the process.
@@ -309,10 +314,15 @@ export class RegistryClient {
    * are wrong; a connection dropped midway is resumed with a Range request. Foreign layers are tried at
    * their URLs first, then at the registry.
    */
-  async openBlob(repo: string, desc: BlobDescriptor, what = `blob ${desc.digest}`): Promise<Readable> {
+  async openBlob(
+    repo: string,
+    desc: BlobDescriptor,
+    what = `blob ${desc.digest}`,
+    options: { hash?: boolean } = {},
+  ): Promise<Readable> {
     parseDigest(desc.digest, `${what} digest`);
     for (const url of desc.urls ?? []) {
-      const stream = await this.openForeign(url, desc, what).catch(() => undefined);
+      const stream = await this.openForeign(url, desc, what, options).catch(() => undefined);
       if (stream !== undefined) return stream;
     }
     const label = `${this.domain}/${repo}@${desc.digest}`;
@@ -337,11 +347,16 @@ export class RegistryClient {
         },
       );
     const first = await open(0);
-    return verified(this.resuming(first, open, desc, what, this.host), desc, what);
+    return verified(this.resuming(first, open, desc, what, this.host), desc, what, options);
   }
 
   /** A non-distributable layer from one of its URLs (no registry credentials go there). */
-  private async openForeign(url: string, desc: BlobDescriptor, what: string): Promise<Readable | undefined> {
+  private async openForeign(
+    url: string,
+    desc: BlobDescriptor,
+    what: string,
+    options: { hash?: boolean },
+  ): Promise<Readable | undefined> {
     if (!/^https?:\/\//i.test(url)) return undefined;
     const open = (offset: number) =>
       this.exchange(
@@ -356,7 +371,7 @@ export class RegistryClient {
         'server',
       );
     const first = await open(0);
-    return verified(this.resuming(first, open, desc, what, new URL(url).host), desc, what);
+    return verified(this.resuming(first, open, desc, what, new URL(url).host), desc, what, options);
   }
 
   private resuming(

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
+import { loadUndici } from './undici.js';
 import { StrataError, invalid } from '../errors.js';
 import { classifyNetError } from './neterror.js';
 
@@ -103,17 +104,11 @@ export function redirectTarget(
 
 /** Plain HTTP exchanges over one connection pool: redirects followed, every hop reported. */
 export class HttpClient {
-  private readonly agent: Agent;
+  private agent?: Promise<Agent>;
   private readonly onRequest?: RequestHook;
   private readonly userAgent: string;
 
-  constructor(options: HttpClientOptions = {}) {
-    const t = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
-    this.agent = new Agent({
-      connect: { rejectUnauthorized: !options.insecureTls, timeout: t.connectMs },
-      headersTimeout: t.headersMs,
-      bodyTimeout: t.bodyMs,
-    });
+  constructor(private readonly options: HttpClientOptions = {}) {
     this.onRequest = options.onRequest;
     this.userAgent = options.userAgent ?? USER_AGENT;
   }
@@ -137,11 +132,12 @@ export class HttpClient {
   private async once(req: HttpRequest): Promise<HttpResponse> {
     const headers = { 'user-agent': this.userAgent, ...req.headers };
     try {
+      const { request } = await loadUndici();
       const res = await request(req.url, {
         method: req.method as 'GET',
         headers,
         body: req.body,
-        dispatcher: this.agent,
+        dispatcher: await this.dispatcher(),
       });
       logExchange(this.onRequest, { method: req.method, url: req.url, status: res.statusCode });
       return { status: res.statusCode, url: req.url, headers: res.headers, body: res.body };
@@ -152,9 +148,22 @@ export class HttpClient {
     }
   }
 
+  /** The connection pool, made on the first request. */
+  private dispatcher(): Promise<Agent> {
+    this.agent ??= loadUndici().then(({ Agent }) => {
+      const t = { ...DEFAULT_TIMEOUTS, ...this.options.timeouts };
+      return new Agent({
+        connect: { rejectUnauthorized: !this.options.insecureTls, timeout: t.connectMs },
+        headersTimeout: t.headersMs,
+        bodyTimeout: t.bodyMs,
+      });
+    });
+    return this.agent;
+  }
+
   /** Drop all connections; streams still open fail (a graceful close would wait for them forever). */
   async close(): Promise<void> {
-    await this.agent.destroy();
+    if (this.agent) await (await this.agent).destroy();
   }
 }
 

@@ -1,13 +1,15 @@
 // What a stream worker runs: pure functions of a layer's stored bytes, also run in-process where
 // threads cannot start.
-import type { Readable } from 'node:stream';
+import { type Hash, createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { type StrataError, invalid } from '../errors.js';
 import { decompress } from '../layer/compression.js';
 import { encodeLayerIndex } from '../layer/index-codec.js';
 import { scanLayerIndex } from '../layer/index-scan.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
 import { digestMismatch } from '../oci/digest.js';
 import type { Compression } from '../oci/mediatypes.js';
-import type { EncodedIndex, JobKind, JobResults, JobSpec } from './protocol.js';
+import type { EncodedIndex, JobKind, JobResults, JobSpec, StoredDigest } from './protocol.js';
 
 /**
  * Decompress a stored layer, check its diffID and count its unpacked size as the layer database records
@@ -41,10 +43,94 @@ export async function indexLayer(
   return { encoded, members: scan.members, unpackedSize: scan.unpackedSize };
 }
 
-export function runJob<K extends JobKind>(
-  stored: Readable,
-  spec: JobSpec & { kind: K },
-): Promise<JobResults[K]> {
+/** What is wrong with stored bytes that were hashed, if anything. Pure. */
+export function storedProblem(
+  got: StoredDigest,
+  expected: { digest: string; size?: number },
+  what: string,
+): StrataError | undefined {
+  if (expected.size !== undefined && got.size !== expected.size)
+    return invalid(`${what}: got ${got.size} bytes, expected ${expected.size}`);
+  if (got.digest !== expected.digest) return digestMismatch(what, expected.digest, got.digest);
+  return undefined;
+}
+
+async function drain(stored: Readable): Promise<void> {
+  for await (const _ of stored) {
+    // the feed hashes the bytes; nothing else to do with them
+  }
+}
+
+function runJob<K extends JobKind>(stored: Readable, spec: JobSpec & { kind: K }): Promise<unknown> {
+  if (spec.kind === 'digest') return drain(stored);
   const run = spec.kind === 'measure' ? measureLayer : indexLayer;
-  return run(stored, spec.compression, spec.diffID, spec.what) as Promise<JobResults[K]>;
+  return run(stored, spec.compression, spec.diffID, spec.what);
+}
+
+/**
+ * One job and the bytes it is fed, on a worker or in-process. With `spec.stored` the bytes are hashed as
+ * they come, and once they have all come a wrong blob is reported as such: a job that failed on them
+ * meanwhile (corrupt gzip, say) takes no more of them, but its failure waits for the verdict.
+ */
+export class JobFeed<K extends JobKind> {
+  private readonly input = new PassThrough();
+  private readonly hash?: Hash;
+  private size = 0;
+  private failed = false;
+  private aborted?: Error;
+  private ended!: () => void;
+  private readonly allIn = new Promise<void>((resolve) => {
+    this.ended = resolve;
+  });
+  readonly result: Promise<JobResults[K]>;
+
+  constructor(private readonly spec: JobSpec & { kind: K }) {
+    if (spec.stored) this.hash = createHash('sha256');
+    this.result = this.settle(runJob(this.input, spec));
+  }
+
+  /** Take the next chunk; `taken` runs once the job has it (or has stopped taking any). */
+  write(chunk: Buffer, taken: () => void): void {
+    this.hash?.update(chunk);
+    this.size += chunk.length;
+    if (this.failed || this.input.destroyed) taken();
+    else this.input.write(chunk, () => taken());
+  }
+
+  end(): void {
+    this.input.end();
+    this.ended();
+  }
+
+  abort(reason: Error = new Error('aborted')): void {
+    this.aborted = reason;
+    this.input.destroy(reason);
+    this.ended();
+  }
+
+  private async settle(run: Promise<unknown>): Promise<JobResults[K]> {
+    const { stored, what } = this.spec;
+    let result: unknown;
+    try {
+      result = await run;
+    } catch (err) {
+      if (!stored || this.aborted) throw this.aborted ?? err;
+      this.failed = true;
+      this.input.resume(); // whatever is still buffered for the job goes nowhere
+      await this.allIn;
+      if (this.aborted) throw this.aborted;
+      throw storedProblem(this.stored(), stored, what) ?? err;
+    }
+    if (stored) {
+      await this.allIn;
+      const problem = storedProblem(this.stored(), stored, what);
+      if (problem) throw problem;
+    }
+    return (this.spec.kind === 'digest' ? this.stored() : result) as JobResults[K];
+  }
+
+  private stored(): StoredDigest {
+    const digest = this.hash ? `sha256:${this.hash.copy().digest('hex')}` : '';
+    return { digest, size: this.size };
+  }
 }

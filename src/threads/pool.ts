@@ -2,11 +2,11 @@
 // copies of a layer's stored bytes under a credit window so memory stays flat whichever side is slower.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { PassThrough, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StrataError } from '../errors.js';
-import { runJob } from './jobs.js';
+import { JobFeed } from './jobs.js';
 import type { FromWorker, JobKind, JobResults, JobSpec, SerialError, ToWorker } from './protocol.js';
 
 /** An idle worker is stopped after this long. */
@@ -50,6 +50,46 @@ function startWorker(): Worker {
   return new Worker(boot, { eval: true, resourceLimits: WORKER_LIMITS });
 }
 
+/** Chunks this size or larger go to a worker as they are; smaller ones are gathered up to it. */
+const BATCH = 1 << 20;
+
+/**
+ * Network reads come in 16–64 KiB; one message each costs more than the copy that gathers them, so small
+ * chunks are copied into 1 MiB batches. A large chunk that owns its whole buffer, from a writer that
+ * gives its chunks up (`handOver`), is transferred without a copy; anything else is copied (a pooled or
+ * shared buffer cannot be transferred).
+ */
+export class ChunkBatcher {
+  private batch?: Buffer;
+  private filled = 0;
+
+  constructor(private readonly handOver: boolean) {}
+
+  /** Take a chunk; returns the pieces now ready to transfer, in order. */
+  add(chunk: Uint8Array): Uint8Array[] {
+    if (chunk.byteLength >= BATCH / 2) {
+      const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
+      const own = this.handOver && whole ? new Uint8Array(chunk.buffer) : new Uint8Array(chunk);
+      return [...this.flush(), own];
+    }
+    const ready = this.filled + chunk.byteLength > BATCH ? this.flush() : [];
+    // Not zero-filled, and not from the shared pool (a pooled buffer cannot be transferred).
+    this.batch ??= Buffer.allocUnsafeSlow(BATCH);
+    this.batch.set(chunk, this.filled);
+    this.filled += chunk.byteLength;
+    return ready;
+  }
+
+  /** Whatever is gathered, as one piece (none when empty). */
+  flush(): Uint8Array[] {
+    if (!this.batch || this.filled === 0) return [];
+    const piece = this.batch.subarray(0, this.filled);
+    this.batch = undefined;
+    this.filled = 0;
+    return [piece];
+  }
+}
+
 class StreamWorker {
   private readonly worker: Worker;
   private readonly jobs = new Map<number, Pending>();
@@ -79,21 +119,22 @@ class StreamWorker {
     clearTimeout(this.idle);
     this.worker.ref();
     this.send({ t: 'start', id, spec });
+    const batcher = new ChunkBatcher(handOver);
+    const transfer = (piece: Uint8Array) => {
+      pending.inflight += piece.byteLength;
+      this.worker.postMessage({ t: 'data', id, chunk: piece } satisfies ToWorker, [
+        piece.buffer as ArrayBuffer,
+      ]);
+    };
     const input = new Writable({
       highWaterMark: 1 << 20,
       write: (chunk: Buffer, _enc, cb) => {
-        // A chunk that owns its whole buffer, from a writer that gives its chunks up, is handed over
-        // as it is; anything else is copied first (a pooled or shared buffer cannot be transferred).
-        const whole = chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength;
-        const sent = handOver && whole ? new Uint8Array(chunk.buffer) : new Uint8Array(chunk);
-        pending.inflight += sent.byteLength;
-        this.worker.postMessage({ t: 'data', id, chunk: sent } satisfies ToWorker, [
-          sent.buffer as ArrayBuffer,
-        ]);
+        for (const piece of batcher.add(chunk)) transfer(piece);
         if (pending.inflight < WINDOW) cb();
         else pending.waiting = () => cb();
       },
       final: (cb) => {
+        for (const piece of batcher.flush()) transfer(piece);
         this.send({ t: 'end', id });
         cb();
       },
@@ -214,8 +255,19 @@ export function streamJob<K extends JobKind>(
   let job: StreamJob<K>;
   if (worker) job = worker.open(spec, options.handOver === true);
   else {
-    const input = new PassThrough();
-    job = { input, result: runJob(input, spec) };
+    const feed = new JobFeed(spec);
+    const input = new Writable({
+      write: (chunk: Buffer, _enc, cb) => feed.write(chunk, () => cb()),
+      final: (cb) => {
+        feed.end();
+        cb();
+      },
+      destroy: (err, cb) => {
+        if (err) feed.abort(err);
+        cb(err);
+      },
+    });
+    job = { input, result: feed.result };
   }
   // A failed job takes its input down, so whoever feeds it stops instead of waiting for credit.
   job.result.catch((err: unknown) => job.input.destroy(err as Error));

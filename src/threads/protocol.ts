@@ -4,14 +4,22 @@ import type { ErrorKind } from '../errors.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
 import type { Compression } from '../oci/mediatypes.js';
 
-/** What a worker does with a layer: measure it for the layer database, or index it for analysis. */
-export type JobKind = 'measure' | 'index';
+/**
+ * What a worker does with a layer's stored bytes: only hash them (a blob being copied), measure them for
+ * the layer database, or index them for analysis.
+ */
+export type JobKind = 'digest' | 'measure' | 'index';
 
 export interface JobSpec {
   kind: JobKind;
   compression: Compression;
   diffID: string;
   what: string;
+  /**
+   * The blob the stored bytes must be (always for 'digest'): the worker hashes them as they come, and a
+   * mismatch is what the job reports, whatever decompressing the wrong bytes ran into first.
+   */
+  stored?: { digest: string; size?: number };
 }
 
 export type ToWorker =
@@ -35,7 +43,14 @@ export interface EncodedIndex {
   unpackedSize: number;
 }
 
+/** The sha256 digest and length of the bytes a job was given. */
+export interface StoredDigest {
+  digest: string;
+  size: number;
+}
+
 export interface JobResults {
+  digest: StoredDigest;
   measure: UnpackedSize;
   index: EncodedIndex;
 }

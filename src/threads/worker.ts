@@ -1,20 +1,19 @@
 // A stream worker: runs layer jobs (src/threads/jobs.ts) on the bytes the main thread sends, so the
 // decompression, hashing and scanning run on another core beside the main thread's I/O.
-import { PassThrough } from 'node:stream';
 import { parentPort } from 'node:worker_threads';
 import { isStrataError } from '../errors.js';
-import { runJob } from './jobs.js';
-import type { FromWorker, JobSpec, ToWorker } from './protocol.js';
+import { JobFeed } from './jobs.js';
+import type { FromWorker, JobKind, JobSpec, ToWorker } from './protocol.js';
 
 const port = parentPort!;
 
-const jobs = new Map<number, PassThrough>();
+const jobs = new Map<number, JobFeed<JobKind>>();
 const post = (message: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(message, transfer);
 
 function start(id: number, spec: JobSpec): void {
-  const input = new PassThrough();
-  jobs.set(id, input);
-  runJob(input, spec).then(
+  const feed = new JobFeed(spec);
+  jobs.set(id, feed);
+  feed.result.then(
     (result) => {
       const transfer = 'encoded' in result ? [result.encoded.buffer as ArrayBuffer] : undefined;
       post({ t: 'done', id, result }, transfer);
@@ -30,14 +29,14 @@ function start(id: number, spec: JobSpec): void {
 
 port.on('message', (message: ToWorker) => {
   if (message.t === 'start') return start(message.id, message.spec);
-  const input = jobs.get(message.id);
-  if (!input) return;
+  const feed = jobs.get(message.id);
+  if (!feed) return;
   if (message.t === 'data') {
     const chunk = Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength);
-    input.write(chunk, () => post({ t: 'ack', id: message.id, bytes: chunk.length }));
+    feed.write(chunk, () => post({ t: 'ack', id: message.id, bytes: chunk.length }));
   } else {
     jobs.delete(message.id);
-    if (message.t === 'end') input.end();
-    else input.destroy(new Error('aborted'));
+    if (message.t === 'end') feed.end();
+    else feed.abort();
   }
 });

@@ -25,13 +25,14 @@ import {
 import { type ImageLocation, formatLocation } from '../reference/transport.js';
 import { SNIFF_BYTES, checkSniffed, sniffCompression } from '../layer/compression.js';
 import { TarBlobStore } from './oci-common.js';
-import type {
-  FileRange,
-  ImageSource,
-  LayerBlob,
-  OpenLayerOptions,
-  ResolvedImage,
-  SourceOptions,
+import {
+  type FileRange,
+  type ImageSource,
+  type LayerBlob,
+  type OpenLayerOptions,
+  type ResolvedImage,
+  type SourceOptions,
+  sourceHashes,
 } from './types.js';
 
 const MAX_INDEX_DEPTH = 4;
@@ -256,7 +257,7 @@ export async function createDockerArchiveSource(
       const range = await rangeOf(i);
       const what = `${loc.path}: layer ${i}`;
       const verifier = new VerifyingStream(layer.digest, range.length, what, {
-        hash: options?.diffIDChecked !== true,
+        hash: sourceHashes(options),
       });
       pipeline(await openFileRange(range, what), verifier, () => {});
       return verifier;

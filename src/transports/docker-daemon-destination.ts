@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { Client } from 'undici';
+import { loadUndici } from '../registry/undici.js';
 import { tagReference } from '../archive/docker-archive-writer.js';
 import { StrataError, fromSystemError } from '../errors.js';
 import { EngineClient, apiPrefix } from '../engine/client.js';
@@ -55,6 +55,7 @@ export async function readLoadAnswer(body: Readable, what: string): Promise<stri
 async function postLoad(engine: EngineClient, archive: Readable, what: string): Promise<string[]> {
   const endpoint: EngineEndpoint = engine.endpoint;
   // EngineClient only GETs; a load needs a POST with a streamed body, on its own connection.
+  const { Client } = await loadUndici();
   const http = new Client(endpoint.origin, {
     ...(endpoint.socketPath === undefined ? {} : { socketPath: endpoint.socketPath }),
     headersTimeout: 10 * 60_000,

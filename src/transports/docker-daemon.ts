@@ -21,7 +21,15 @@ import { type ImageConfig, parseImageConfig } from '../oci/config.js';
 import { VerifyingStream } from '../oci/digest.js';
 import { MediaType } from '../oci/mediatypes.js';
 import type { ImageLocation } from '../reference/transport.js';
-import type { ImageSource, LayerBlob, ResolvedImage, SourceFacts, SourceOptions } from './types.js';
+import {
+  type ImageSource,
+  type LayerBlob,
+  type OpenLayerOptions,
+  type ResolvedImage,
+  type SourceFacts,
+  type SourceOptions,
+  sourceHashes,
+} from './types.js';
 
 type DaemonLocation = Extract<ImageLocation, { transport: 'docker-daemon' }>;
 
@@ -122,12 +130,14 @@ class DockerDaemonSource implements ImageSource {
     return (await this.resolved()).image;
   }
 
-  async openLayer(layer: LayerBlob, index: number): Promise<Readable> {
+  async openLayer(layer: LayerBlob, index: number, options?: OpenLayerOptions): Promise<Readable> {
     const { id, layers } = await this.resolved();
     const entry = layers[index];
     if (entry === undefined) throw notFound(`${this.name} has no layer ${index}`);
     const what = `layer ${index} of ${this.name}`;
-    const out = new VerifyingStream(layer.digest ?? entry.digest, layer.size ?? entry.size, what);
+    const out = new VerifyingStream(layer.digest ?? entry.digest, layer.size ?? entry.size, what, {
+      hash: sourceHashes(options),
+    });
     const body = await exportImage(this.client, id);
     pipeExportEntry(body, entry.path, out, this.exportWhat, this.mapStreamError).catch((err: unknown) =>
       out.destroy(isStrataError(err) ? err : invalid(`${what}: ${(err as Error).message}`, err)),

@@ -26,7 +26,14 @@ import {
 } from '../oci/mediatypes.js';
 import { type Platform, formatPlatform, hostPlatform, platformRank } from '../oci/platform.js';
 import { SNIFF_BYTES, checkCompression, checkSniffed, sniffCompression } from '../layer/compression.js';
-import type { FileRange, ImageSource, LayerBlob, ResolveOptions, ResolvedImage } from './types.js';
+import {
+  type FileRange,
+  type ImageSource,
+  type LayerBlob,
+  type ResolveOptions,
+  type ResolvedImage,
+  sourceHashes,
+} from './types.js';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 const CONTAINERD_NAME = 'io.containerd.image.name';
@@ -292,7 +299,7 @@ export function createLayoutSource(name: string, store: BlobStore, selector: Lay
     async openLayer(layer, i, options) {
       await rangeOf(layer, i);
       const desc = { digest: layer.digest as string, size: layer.size };
-      const stream = await store.openBlob(desc, `layer ${i}`, { hash: options?.diffIDChecked !== true });
+      const stream = await store.openBlob(desc, `layer ${i}`, { hash: sourceHashes(options) });
       return checkCompression(stream, layer.compression, label(i));
     },
     async layerFile(layer, i) {

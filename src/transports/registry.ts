@@ -15,13 +15,15 @@ import { type ImageLocation, formatLocation } from '../reference/transport.js';
 import { RegistryClient } from '../registry/client.js';
 import type { HttpTimeouts, RequestHook } from '../registry/http.js';
 import type { RetryPolicy } from '../registry/retry.js';
-import type {
-  ImageSource,
-  LayerBlob,
-  ResolveOptions,
-  ResolvedImage,
-  SourceFacts,
-  SourceOptions,
+import {
+  type ImageSource,
+  type LayerBlob,
+  type ResolveOptions,
+  type OpenLayerOptions,
+  type ResolvedImage,
+  type SourceFacts,
+  type SourceOptions,
+  sourceHashes,
 } from './types.js';
 
 /** SourceOptions plus the registry client's knobs (request hook for observability, retry tuning). */
@@ -177,12 +179,13 @@ class RegistrySource implements ImageSource {
     return { bytes, digest: desc.digest, mediaType: desc.mediaType };
   }
 
-  async openLayer(layer: LayerBlob, index: number): Promise<Readable> {
+  async openLayer(layer: LayerBlob, index: number, options?: OpenLayerOptions): Promise<Readable> {
     if (layer.digest === undefined) throw invalid(`layer ${index} of ${this.label} has no digest`);
     return this.client.openBlob(
       this.ref.path,
       { digest: layer.digest, size: layer.size, urls: layer.foreign ? layer.urls : undefined },
       `layer ${index} (${layer.digest}) of ${this.label}`,
+      { hash: sourceHashes(options) },
     );
   }
 

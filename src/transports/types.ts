@@ -74,6 +74,16 @@ export interface OpenLayerOptions {
    * checked. Never for bytes that will be stored under their digest.
    */
   diffIDChecked?: boolean;
+  /**
+   * The caller checks the stored bytes against the blob digest itself (on a stream worker, before it
+   * keeps them), so the source need not hash them too. Their length is still checked.
+   */
+  digestChecked?: boolean;
+}
+
+/** Whether a source must hash a layer's stored bytes, given what its caller checks. */
+export function sourceHashes(options: OpenLayerOptions | undefined): boolean {
+  return options?.diffIDChecked !== true && options?.digestChecked !== true;
 }
 
 /** Every place an image can live offers this face for reading. */
