@@ -9,7 +9,7 @@ import { CONTENT_HASH, ENTRY_KINDS, type IndexEntry, type LayerIndex } from './i
  * and that the body ends exactly where the last entry does.
  */
 const MAGIC = Buffer.from('STRIDX\0', 'latin1');
-export const INDEX_FORMAT_VERSION = 2;
+export const INDEX_FORMAT_VERSION = 3;
 
 const KINDS = ENTRY_KINDS;
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
@@ -19,7 +19,7 @@ const HAS_XATTRS = 2;
 const HAS_HASH = 4;
 const HAS_DEVICE = 8;
 const HASH_PREFIX = `${CONTENT_HASH}:`;
-const HASH_BYTES = 20;
+const HASH_BYTES = 32;
 
 /** A growable byte buffer with the few writes the format needs. */
 class Writer {

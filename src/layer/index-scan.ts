@@ -1,4 +1,4 @@
-import { type Hash, createHash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
   BLOCK,
@@ -13,7 +13,8 @@ import {
   parseHeaderBlock,
 } from '../archive/tar-header.js';
 import { invalid, isStrataError } from '../errors.js';
-import { CONTENT_HASH, type EntryKind, type IndexEntry, type LayerIndex } from './index-types.js';
+import { type ContentHasher, contentHasher } from './content-hash.js';
+import type { EntryKind, IndexEntry, LayerIndex } from './index-types.js';
 import { UnpackedSizeCounter } from './unpacked-size.js';
 
 /** A scan's result: the index (its diffID is the one computed here) plus the member count. */
@@ -78,7 +79,7 @@ export function paxXattrs(data: Buffer, into: Record<string, string> = {}): Reco
 type State =
   | { at: 'header' }
   | { at: 'extension'; typeflag: string; left: number; padding: number; parts: Buffer[] }
-  | { at: 'data'; left: number; padding: number; hash?: Hash; entry?: IndexEntry }
+  | { at: 'data'; left: number; padding: number; hashing: boolean; entry?: IndexEntry }
   | { at: 'end' };
 
 /**
@@ -100,11 +101,17 @@ export class LayerIndexer {
   private headerFill = 0;
   private bytes = 0;
 
-  /** `measureOnly`: only the diffID, unpacked size and member count (no entries, no content hashes). */
+  /**
+   * `measureOnly`: only the diffID, unpacked size and member count (no entries, no content hashes);
+   * otherwise `hasher` hashes each regular file's content.
+   */
   constructor(
     private readonly what: string,
-    private readonly options: { measureOnly?: boolean } = {},
-  ) {}
+    private readonly options: { measureOnly?: boolean; hasher?: ContentHasher } = {},
+  ) {
+    if (!options.measureOnly && !options.hasher)
+      throw new Error('LayerIndexer: entries need a content hasher');
+  }
 
   /** Feed the next chunk of tar bytes. Throws an 'invalid' StrataError on a corrupt tar. */
   write(chunk: Buffer): void {
@@ -139,8 +146,9 @@ export class LayerIndexer {
     const dataPart = Math.min(take, s.left);
     if (dataPart > 0) {
       const piece = chunk.subarray(pos, pos + dataPart);
-      if (s.at === 'data') s.hash?.update(piece);
-      else s.parts.push(Buffer.from(piece)); // copy: the caller may reuse its chunk
+      if (s.at === 'data') {
+        if (s.hashing) this.options.hasher?.update(piece);
+      } else s.parts.push(Buffer.from(piece)); // copy: the caller may reuse its chunk
     }
     s.left -= dataPart;
     s.padding -= take - dataPart;
@@ -187,12 +195,13 @@ export class LayerIndexer {
     if (!header) throw invalid(`${this.what} is not a valid tar: a malformed PAX record`);
     this.counter.add(header);
     const entry = this.options.measureOnly ? undefined : this.toEntry(header, paxRaw);
-    const hash = entry?.kind === 'file' ? createHash(CONTENT_HASH) : undefined;
+    const hashing = entry?.kind === 'file';
+    if (hashing) this.options.hasher?.reset();
     this.state = {
       at: 'data',
       left: header.size,
       padding: paddedSize(header.size) - header.size,
-      hash,
+      hashing,
       entry,
     };
     if (header.size === 0) this.endData(this.state as Extract<State, { at: 'data' }>);
@@ -210,7 +219,7 @@ export class LayerIndexer {
     this.state = { at: 'header' };
     const entry = s.entry;
     if (!entry) return;
-    if (s.hash) entry.hash = `${CONTENT_HASH}:${s.hash.digest('hex')}`;
+    if (s.hashing && this.options.hasher) entry.hash = this.options.hasher.digest();
     this.entries.push(entry);
     this.remember(entry);
   }
@@ -297,7 +306,8 @@ export async function scanLayerIndex(
   what: string,
   options: { measureOnly?: boolean } = {},
 ): Promise<LayerScan> {
-  const indexer = new LayerIndexer(what, options);
+  const hasher = options.measureOnly ? undefined : await contentHasher();
+  const indexer = new LayerIndexer(what, { ...options, hasher });
   try {
     for await (const chunk of tar) indexer.write(chunk as Buffer);
     return indexer.finish();

@@ -12,13 +12,7 @@ export type EntryKind =
   /** `.wh..wh..opq`: hides everything lower layers put in this directory (path is the directory). */
   | 'opaque';
 
-/**
- * The per-file content hash. sha1, not sha256: it only tells files apart (the layer's own diffID, a
- * sha256 of the whole tar, is what proves the content), and on machines without SHA instructions it
- * runs at 830 MB/s against sha256's 370 MB/s, which is most of an index scan's cost beyond the
- * decompression and the diffID.
- */
-export const CONTENT_HASH = 'sha1';
+export { CONTENT_HASH } from './content-hash.js';
 
 /** Every kind, in a fixed order (the index codec stores a kind as its position here). */
 export const ENTRY_KINDS: readonly EntryKind[] = [

@@ -43,7 +43,6 @@ export function diffAsChanges(a: UnionTree, b: UnionTree): LayerChange[] {
 /** Two images side by side: B's tree marked against A's. */
 export class CompareLoader extends SnapshotStore implements Loader {
   private images: { image: Image; source: ImageSource }[] = [];
-  readonly indexes: (LayerIndex | undefined)[] = [];
   source?: ImageSource;
 
   constructor(
@@ -102,6 +101,11 @@ export class CompareLoader extends SnapshotStore implements Loader {
 
   private sideLayers(side: number): LayerInfo[] {
     return side === 0 ? this.snap.layers : (this.snap.compare?.layers ?? []);
+  }
+
+  /** Viewing and extracting are for one image: a comparison offers no indexes. */
+  async indexes(): Promise<LayerIndex[]> {
+    throw new Error('viewing and extracting work on one image, not a comparison');
   }
 
   async close(): Promise<void> {

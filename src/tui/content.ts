@@ -13,13 +13,21 @@ import type { LayerIndex } from '../layer/index-types.js';
 import type { ImageSource } from '../transports/types.js';
 import type { Timeline } from './timeline.js';
 
-/** Where the content of a path as of `layer` is stored. */
-export function locate(t: Timeline, indexes: readonly LayerIndex[], id: number, layer: number): StoredFile {
+/**
+ * Where the content of a path as of `layer` is stored. A regular file is found in the timeline; a link
+ * needs the layers' indexes (read again, from the cache: the explorer does not keep them).
+ */
+export async function locate(
+  t: Timeline,
+  indexes: () => Promise<readonly LayerIndex[]>,
+  id: number,
+  layer: number,
+): Promise<StoredFile> {
   const path = t.paths[id] as string;
   const last = t.lastEvent(id, layer);
   if (!last?.entry) throw invalid(`${path}: not in layer ${layer}`);
   if (last.entry.kind === 'file') return { layer: last.layer, path };
-  return locateFile(indexes, layer, path);
+  return locateFile(await indexes(), layer, path);
 }
 
 /** Thrown inside the member copy to stop reading once enough bytes are in. */

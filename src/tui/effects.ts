@@ -4,7 +4,6 @@
  */
 import { join } from 'node:path';
 import { unpackImage } from '../flatten/unpack.js';
-import type { LayerIndex } from '../layer/index-types.js';
 import { extractFile, locate, readHead, viewerContent } from './content.js';
 import type { Loader, Snapshot } from './load.js';
 import type { Effect, Msg } from './state.js';
@@ -19,7 +18,7 @@ async function view(loader: Loader, snap: Snapshot, id: number, layer: number): 
   try {
     const { image } = snap;
     if (!image || !loader.source) throw new Error('the image is not open');
-    const stored = locate(snap.timeline, loader.indexes as LayerIndex[], id, layer);
+    const stored = await locate(snap.timeline, () => loader.indexes(), id, layer);
     const { bytes, truncated } = await readHead(loader.source, image, stored, VIEW_LIMIT);
     return { type: 'viewer', status: 'ready', ...viewerContent(bytes, truncated) };
   } catch (err) {
@@ -44,7 +43,7 @@ async function extract(loader: Loader, snap: Snapshot, id: number, layer: number
       await unpackImage(loader.source, image, root, { paths: [path] });
       return { type: 'message', text: `extracted ${path} into ${root}` };
     }
-    const stored = locate(t, loader.indexes as LayerIndex[], id, layer);
+    const stored = await locate(t, () => loader.indexes(), id, layer);
     const target = await extractFile(loader.source, image, stored, dir, entry.mode);
     return { type: 'message', text: `extracted ${path} (layer ${layer}) to ${target}` };
   } catch (err) {

@@ -67,9 +67,10 @@ export interface Loader {
   /** Read the layers; failures land in the snapshot. */
   read(): Promise<void>;
   close(): Promise<void>;
-  /** The open source and the layer indexes read so far (for viewing and extracting). */
+  /** The open source, for viewing and extracting. */
   readonly source?: ImageSource;
-  readonly indexes: (LayerIndex | undefined)[];
+  /** Every layer's index, read again (from the cache) when a link must be followed. */
+  indexes(): Promise<LayerIndex[]>;
 }
 
 /** The snapshot before anything is known but the name. */
@@ -157,7 +158,8 @@ export class ImageLoader extends SnapshotStore implements Loader {
   private pumping = false;
   private closed = false;
   source?: ImageSource;
-  readonly indexes: (LayerIndex | undefined)[] = [];
+  /** Indexes read and not yet in the timeline: each is let go once it is (the timeline holds its entries). */
+  private readonly waiting: (LayerIndex | undefined)[] = [];
   /** Applies layers to the union in order, each once, as the timeline takes them. */
   private stepper?: LayerChangeStepper = new LayerChangeStepper();
 
@@ -200,7 +202,7 @@ export class ImageLoader extends SnapshotStore implements Loader {
         concurrency: this.options.concurrency,
         onProgress: (i, bytes) => this.progress(i, bytes),
         onLayer: async (i, index) => {
-          this.indexes[i] = index;
+          this.waiting[i] = index;
           this.setLayer(i, { status: 'done', size: index.unpackedSize });
           await this.pump();
         },
@@ -215,6 +217,12 @@ export class ImageLoader extends SnapshotStore implements Loader {
     }
   }
 
+  async indexes(): Promise<LayerIndex[]> {
+    const { image } = this.snap;
+    if (!image || !this.source) throw new Error('the image is not open');
+    return layerIndexes(this.source, image, { cache: this.options.cache });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.stopTicking();
@@ -227,8 +235,10 @@ export class ImageLoader extends SnapshotStore implements Loader {
     this.pumping = true;
     try {
       const t = this.snap.timeline;
-      while (!this.closed && this.stepper && this.indexes[t.layers] !== undefined) {
-        t.addLayer(this.stepper.step(this.indexes[t.layers] as LayerIndex));
+      while (!this.closed && this.stepper && this.waiting[t.layers] !== undefined) {
+        const layer = t.layers;
+        t.addLayer(this.stepper.step(this.waiting[layer] as LayerIndex));
+        this.waiting[layer] = undefined;
         // The stepper holds a whole union tree; once every layer is in, the timeline is all that is needed.
         if (t.layers === this.snap.layers.length) this.stepper = undefined;
         this.change({});

@@ -41,8 +41,11 @@ const EMPTY_ROWS: Rows = {
 
 /** Views kept at most (two per layer for images up to this many layers / 2). */
 const MAX_VIEWS = 128;
-/** Rows kept: every layer's default rows (made while loading) and the last few others. */
-const MAX_ROWS = 40;
+/**
+ * Row sets kept (each up to ~1 MB on a 100,000-path image): the default rows of every layer made while
+ * loading, for images of up to 8 layers, and the last few others.
+ */
+const MAX_ROWS = 16;
 
 export class TreeModel {
   private readonly views = new Map<string, LayerView>();

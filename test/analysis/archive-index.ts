@@ -1,19 +1,10 @@
-/**
- * Test-only stand-in for the layer scanner: LayerIndex values for every layer of a docker save
- * archive, read with the docker-archive source and tar-stream.
- */
-import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { cleanTarPath } from '../../src/archive/tar-header.js';
 import { decompress } from '../../src/layer/compression.js';
-import {
-  CONTENT_HASH,
-  type EntryKind,
-  type IndexEntry,
-  type LayerIndex,
-} from '../../src/layer/index-types.js';
+import type { EntryKind, IndexEntry, LayerIndex } from '../../src/layer/index-types.js';
 import { createDockerArchiveSource } from '../../src/transports/docker-archive.js';
+import { contentHashOfStream } from '../helpers/content-hash.js';
 
 const KINDS: Record<string, EntryKind> = {
   file: 'file',
@@ -66,11 +57,7 @@ function toEntry(h: tar.Header, hash: string | undefined): IndexEntry | undefine
   return entry;
 }
 
-async function hashStream(stream: AsyncIterable<Buffer>): Promise<string> {
-  const hash = createHash(CONTENT_HASH);
-  for await (const chunk of stream) hash.update(chunk);
-  return `${CONTENT_HASH}:${hash.digest('hex')}`;
-}
+const hashStream = contentHashOfStream;
 
 async function indexTar(input: NodeJS.ReadableStream, diffID: string): Promise<LayerIndex> {
   const entries: IndexEntry[] = [];

@@ -12,7 +12,8 @@ import {
 } from '../../src/layer/index-types.js';
 
 const KINDS = ENTRY_KINDS;
-const hash = (i: number) => `${CONTENT_HASH}:${createHash(CONTENT_HASH).update(String(i)).digest('hex')}`;
+// Any 32 bytes do for the codec: it stores hashes, it does not compute them.
+const hash = (i: number) => `${CONTENT_HASH}:${createHash('sha256').update(String(i)).digest('hex')}`;
 
 /** Entries shaped like a real layer: nested dirs, every kind, odd names, big numbers now and then. */
 function synthetic(count: number): LayerIndex {

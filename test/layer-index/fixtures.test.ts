@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,13 +9,9 @@ import { isStrataError } from '../../src/errors.js';
 import { type Image, openImage } from '../../src/image/image.js';
 import { layerIndexes } from '../../src/image/layer-indexes.js';
 import { decodeLayerIndex } from '../../src/layer/index-codec.js';
-import {
-  CONTENT_HASH,
-  type EntryKind,
-  type IndexEntry,
-  type LayerIndex,
-} from '../../src/layer/index-types.js';
+import type { EntryKind, IndexEntry, LayerIndex } from '../../src/layer/index-types.js';
 import type { ImageSource } from '../../src/transports/types.js';
+import { contentHashOf } from '../helpers/content-hash.js';
 import { peers } from '../setup/peers.js';
 
 let work: string;
@@ -187,9 +182,7 @@ describe.each(peers().images.map((i) => [i.name, i] as const))(
           if (e.kind !== 'file' && !(e.kind === 'hardlink' && e.hash)) continue;
           const on = join(dest, e.path);
           if (!existsSync(on) || !lstatSync(on).isFile()) continue;
-          expect(e.hash, e.path).toBe(
-            `${CONTENT_HASH}:${createHash(CONTENT_HASH).update(readFileSync(on)).digest('hex')}`,
-          );
+          expect(e.hash, e.path).toBe(contentHashOf(readFileSync(on)));
           checked++;
         }
       }

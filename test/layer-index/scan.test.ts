@@ -20,11 +20,7 @@ import { escapesImageRoot, paxXattrs, scanLayerIndex } from '../../src/layer/ind
 import type { IndexEntry } from '../../src/layer/index-types.js';
 import { unpackedSizeFromStream } from '../../src/layer/unpacked-size.js';
 import { sha256 } from '../../src/oci/digest.js';
-import { CONTENT_HASH } from '../../src/layer/index-types.js';
-import { createHash } from 'node:crypto';
-
-const contentHash = (s: string | Buffer) =>
-  `${CONTENT_HASH}:${createHash(CONTENT_HASH).update(s).digest('hex')}`;
+import { contentHashOf as contentHash } from '../helpers/content-hash.js';
 
 const chunked = (buf: Buffer, size = 7_919) => {
   const parts: Buffer[] = [];

@@ -42,7 +42,7 @@ function staticLoader(stack: LayerIndex[]): Loader {
     open: async () => {},
     read: async () => {},
     close: async () => {},
-    indexes: stack,
+    indexes: async () => stack,
   };
 }
 
