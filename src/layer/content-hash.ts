@@ -22,7 +22,8 @@ const PREFIX = `${CONTENT_HASH}:`;
 
 type Factory = () => Promise<ContentHasher>;
 
-async function nativeFactory(): Promise<Factory | undefined> {
+/** The native hasher factory, or undefined where the module does not load. Exported for tests. */
+export async function nativeFactory(): Promise<Factory | undefined> {
   try {
     const { Blake3Hasher } = await import('@napi-rs/blake-hash');
     new Blake3Hasher().update(new Uint8Array(1)).digest('hex');
@@ -44,7 +45,8 @@ async function nativeFactory(): Promise<Factory | undefined> {
   }
 }
 
-async function wasmFactory(): Promise<Factory> {
+/** The WebAssembly hasher factory. Exported for tests. */
+export async function wasmFactory(): Promise<Factory> {
   const { createBLAKE3 } = await import('hash-wasm');
   return async () => {
     const h = await createBLAKE3();
