@@ -1,14 +1,30 @@
 /** Small text helpers for the panes: sizes as `strata tree` prints them, fitting text to a width. */
+import { displayWidth } from '../cli/format/text.js';
 import { humanSizeWithPrecision } from '../cli/format/units.js';
 
 export const sizeText = (bytes: number) => humanSizeWithPrecision(bytes, 3);
 
-/** Cut to `width` columns (with … when cut) and pad to it. Counts code points, not cells. */
+let graphemes: Intl.Segmenter | undefined;
+
+/**
+ * Cut to `width` terminal columns (with … when cut) and pad to it. Wide characters (CJK, emoji) take
+ * two columns, combining marks none: a line that counted code points would overflow its pane and make
+ * ink wrap it.
+ */
 export function fitWidth(text: string, width: number): string {
   if (width <= 0) return '';
-  const chars = [...text];
-  if (chars.length > width) return `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
-  return text + ' '.repeat(width - chars.length);
+  const total = displayWidth(text);
+  if (total <= width) return text + ' '.repeat(width - total);
+  graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
+  let used = 0;
+  let out = '';
+  for (const { segment } of graphemes.segment(text)) {
+    const w = displayWidth(segment);
+    if (used + w > width - 1) break;
+    out += segment;
+    used += w;
+  }
+  return `${out}…${' '.repeat(width - 1 - used)}`;
 }
 
 /** The history's created_by as a short command: the shell prefix dropped, lines joined. */

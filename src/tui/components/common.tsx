@@ -1,6 +1,7 @@
 /** Pieces every pane uses: a title line, and a line of coloured segments cut to the pane's width. */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
+import { displayWidth } from '../../cli/format/text.js';
 import { fitWidth } from '../format.js';
 
 export interface Segment {
@@ -20,10 +21,10 @@ export function Line({ segments, width }: { segments: Segment[]; width: number }
   const parts: ReactNode[] = [];
   segments.forEach((s, i) => {
     if (room <= 0) return;
-    const length = [...s.text].length;
+    const length = displayWidth(s.text);
     const pad = s.inverse && i === segments.length - 1;
     const text = length > room || pad ? fitWidth(s.text, room) : s.text;
-    room -= [...text].length;
+    room -= text === s.text ? length : displayWidth(text);
     parts.push(
       // biome-ignore lint/suspicious/noArrayIndexKey: segments are known by their place in the line
       <Text key={i} color={s.color} bold={s.bold} dimColor={s.dim} inverse={s.inverse}>
