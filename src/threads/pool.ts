@@ -44,13 +44,14 @@ const WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
 
 /**
  * A scan keeps little (its entries) and lets a lot go, so its old generation stays small; V8 then keeps
- * the heap limit just above it and marks again and again: 52 full collections while indexing the bench
- * image's largest layer, with 15.3 s of CPU time, against 18 collections and 12.5 s with room for 32 MB
- * before the first (64 MB: 3 and 11.9 s, but more memory held across two workers). Resource limits
+ * the heap limit just above it and marks again and again: 60 full collections in a worker indexing the
+ * bench image's largest layer, against 30 with room for 32 MB before the first, and 15.2–15.7 s of CPU
+ * against 17–18 s. More room holds more garbage in each worker, so the peak of a whole analysis grows
+ * (in-process, 64 MB: 3 collections, but +20–30 MB of RSS); 24 MB is the compromise. Resource limits
  * cannot set the starting size; a V8 flag set before a worker starts applies to its heap.
  */
 function roomyWorkerHeaps(): void {
-  setFlagsFromString('--initial-old-space-size=32');
+  setFlagsFromString('--initial-old-space-size=24');
 }
 
 /** A worker running the compiled module beside this one, or its TypeScript source through tsx. */
