@@ -35,24 +35,18 @@ export function piped<T extends Transform>(input: Readable, through: T): T {
   return input.pipe(through);
 }
 
-type CheckKind = 'digest' | 'measure';
-
 /**
- * A pass-through that has a stream worker check the stored bytes going by: their digest and length (the
- * source skipped its own hash for this) and, for a 'measure' job, the diffID and the unpacked size the
- * layer database records. It ends only once the worker agrees, so a destination never keeps a blob that
- * fails; the worker's credit window paces the copy, so memory stays flat. The copy's own thread is left
- * with the download and the writes.
+ * A pass-through that has a stream worker measure the stored bytes going by for the layer database
+ * (decompress, check the diffID, count the unpacked size) and check their blob digest and length (the
+ * source skipped its own hash for this). It ends only once the worker agrees, so a destination never
+ * keeps a blob that fails; the worker's credit window paces the copy, so memory stays flat. The copy's
+ * own thread is left with the download and the writes.
  */
-export class OffThreadCheck<K extends CheckKind> extends Transform {
-  private readonly job: StreamJob<K>;
+export class OffThreadCheck extends Transform {
+  private readonly job: StreamJob<'measure'>;
 
-  /** Whether the result is the layer's unpacked size ('measure') or only the blob's digest. */
-  readonly measures: boolean;
-
-  constructor(spec: JobSpec & { kind: K }, expected: { digest?: string; size?: number }) {
+  constructor(spec: JobSpec & { kind: 'measure' }, expected: { digest?: string; size?: number }) {
     super();
-    this.measures = spec.kind === 'measure';
     const stored =
       expected.digest === undefined ? undefined : { digest: expected.digest, size: expected.size };
     this.job = streamJob({ ...spec, stored });
@@ -62,7 +56,7 @@ export class OffThreadCheck<K extends CheckKind> extends Transform {
   }
 
   /** The worker's answer; settles after the stream has ended (or failed). */
-  get result(): Promise<JobResults[K]> {
+  get result(): Promise<JobResults['measure']> {
     return this.job.result;
   }
 

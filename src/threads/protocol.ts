@@ -4,11 +4,8 @@ import type { ErrorKind } from '../errors.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
 import type { Compression } from '../oci/mediatypes.js';
 
-/**
- * What a worker does with a layer's stored bytes: only hash them (a blob being copied), measure them for
- * the layer database, or index them for analysis.
- */
-export type JobKind = 'digest' | 'measure' | 'index';
+/** What a worker does with a layer's stored bytes: measure them for the layer database, or index them. */
+export type JobKind = 'measure' | 'index';
 
 export interface JobSpec {
   kind: JobKind;
@@ -16,7 +13,7 @@ export interface JobSpec {
   diffID: string;
   what: string;
   /**
-   * The blob the stored bytes must be (always for 'digest'): the worker hashes them as they come, and a
+   * The blob the stored bytes must be: the worker hashes them as they come (the source need not), and a
    * mismatch is what the job reports, whatever decompressing the wrong bytes ran into first.
    */
   stored?: { digest: string; size?: number };
@@ -50,7 +47,6 @@ export interface StoredDigest {
 }
 
 export interface JobResults {
-  digest: StoredDigest;
   measure: UnpackedSize;
   index: EncodedIndex;
 }
