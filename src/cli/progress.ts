@@ -1,5 +1,5 @@
 import type { LayerEvent } from '../copy/events.js';
-import { humanSize } from './format/units.js';
+import { humanSize } from '../format/units.js';
 
 export type ProgressMode = 'tty' | 'plain' | 'json' | 'quiet';
 

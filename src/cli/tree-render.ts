@@ -2,11 +2,10 @@
  * Pure helpers behind `strata tree` and `strata diff`: a view tree built from a union (or from one
  * layer's changes), pruned, sorted and flattened into rows drawn with ├── └──.
  */
-import type { EntryKind, IndexEntry } from '../layer/index-types.js';
-import { type ChangeField, diffEntries, entryBytes } from '../union/entry.js';
+import type { IndexEntry } from '../layer/index-types.js';
+import { type ChangeField, entryBytes } from '../union/entry.js';
 import type { LayerChange, UnionNode, UnionTree } from '../union/tree.js';
-
-export type ChangeKind = 'added' | 'modified' | 'removed';
+import type { ChangeKind } from '../union/diff.js';
 
 /** One path as the tree command shows it. */
 export interface ViewNode {
@@ -20,39 +19,6 @@ export interface ViewNode {
   change?: ChangeKind;
   fields: ChangeField[];
   children: ViewNode[];
-}
-
-const TYPE_CHAR: Record<EntryKind, string> = {
-  file: '-',
-  dir: 'd',
-  symlink: 'l',
-  hardlink: 'h',
-  char: 'c',
-  block: 'b',
-  fifo: 'p',
-  whiteout: 'w',
-  opaque: 'o',
-};
-
-/** `ls -l` style: type, then rwx triplets with setuid/setgid as s/S and sticky as t/T. */
-export function modeString(kind: EntryKind, mode: number): string {
-  const bit = (mask: number, c: string) => (mode & mask ? c : '-');
-  const special = (exec: number, flag: number, on: string) => {
-    if (!(mode & flag)) return bit(exec, 'x');
-    return mode & exec ? on : on.toUpperCase();
-  };
-  return [
-    kind === 'hardlink' ? '-' : TYPE_CHAR[kind],
-    bit(0o400, 'r'),
-    bit(0o200, 'w'),
-    special(0o100, 0o4000, 's'),
-    bit(0o040, 'r'),
-    bit(0o020, 'w'),
-    special(0o010, 0o2000, 's'),
-    bit(0o004, 'r'),
-    bit(0o002, 'w'),
-    special(0o001, 0o1000, 't'),
-  ].join('');
 }
 
 const baseName = (path: string) => (path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1));
@@ -195,82 +161,4 @@ const COLOURS: Record<ChangeKind, string> = { added: '\x1b[32m', modified: '\x1b
 
 export function colourLine(line: string, change: ChangeKind | undefined): string {
   return change ? `${COLOURS[change]}${line}\x1b[0m` : line;
-}
-
-/** One path that differs between two trees. */
-export interface PathDiff {
-  path: string;
-  change: ChangeKind;
-  kind: EntryKind;
-  /** Bytes of the entry (removed: the old one's), 0 for directories. */
-  size: number;
-  oldSize?: number;
-  fields: ChangeField[];
-}
-
-/** Fields that matter when comparing two images: timestamps differ between any two builds. */
-const COMPARED: ReadonlySet<ChangeField> = new Set([
-  'type',
-  'content',
-  'link',
-  'mode',
-  'owner',
-  'xattrs',
-  'device',
-]);
-
-/** Every path added, removed or modified (by type, content, link, mode, owner…) from a to b. */
-export function diffTrees(a: UnionTree, b: UnionTree): PathDiff[] {
-  const out: PathDiff[] = [];
-  for (const [path, old] of a.nodes) {
-    if (path === '/') continue;
-    const now = b.nodes.get(path);
-    if (!now) {
-      out.push({ path, change: 'removed', kind: old.entry.kind, size: entryBytes(old.entry), fields: [] });
-      continue;
-    }
-    const fields = diffEntries(old.entry, now.entry).filter((f) => COMPARED.has(f));
-    if (fields.length > 0)
-      out.push({
-        path,
-        change: 'modified',
-        kind: now.entry.kind,
-        size: entryBytes(now.entry),
-        oldSize: entryBytes(old.entry),
-        fields,
-      });
-  }
-  for (const [path, now] of b.nodes) {
-    if (path !== '/' && !a.nodes.has(path))
-      out.push({ path, change: 'added', kind: now.entry.kind, size: entryBytes(now.entry), fields: [] });
-  }
-  return out.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
-}
-
-export interface DiffSummary {
-  added: number;
-  removed: number;
-  modified: number;
-  addedBytes: number;
-  removedBytes: number;
-  /** Net change of the modified entries' bytes. */
-  modifiedBytes: number;
-}
-
-export function summarise(diffs: readonly PathDiff[]): DiffSummary {
-  const s: DiffSummary = {
-    added: 0,
-    removed: 0,
-    modified: 0,
-    addedBytes: 0,
-    removedBytes: 0,
-    modifiedBytes: 0,
-  };
-  for (const d of diffs) {
-    s[d.change]++;
-    if (d.change === 'added') s.addedBytes += d.size;
-    else if (d.change === 'removed') s.removedBytes += d.size;
-    else s.modifiedBytes += d.size - (d.oldSize ?? 0);
-  }
-  return s;
 }

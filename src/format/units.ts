@@ -2,7 +2,7 @@
  * Human-readable sizes, durations and timestamps exactly as Docker prints them: the go-units
  * package (HumanSize, BytesSize, HumanDuration) and Go's time.Format for RFC 3339.
  */
-import { StrataError } from '../../errors.js';
+import { StrataError } from '../errors.js';
 import { formatFloat } from './gofloat.js';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];

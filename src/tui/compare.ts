@@ -4,7 +4,7 @@
  * layer 1 is B against A, so the tree's 'layer' mode at layer 1 shows B marked against A.
  */
 import { setImmediate as yieldToInput } from 'node:timers/promises';
-import { diffTrees, summarise } from '../cli/tree-render.js';
+import { diffTrees, summarise } from '../union/diff.js';
 import { type Image, openImage } from '../image/image.js';
 import { layerIndexes } from '../image/layer-indexes.js';
 import type { IndexEntry, LayerIndex } from '../layer/index-types.js';

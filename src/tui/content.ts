@@ -6,7 +6,7 @@
 import { constants, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type StoredFile, locateFile, writeMember } from '../cli/commands/cat.js';
+import { type StoredFile, locateFile, writeMember } from '../flatten/stored-file.js';
 import { fromSystemError, invalid } from '../errors.js';
 import type { Image } from '../image/image.js';
 import type { LayerIndex } from '../layer/index-types.js';

@@ -1,6 +1,6 @@
 /** Small text helpers for the panes: sizes as `strata tree` prints them, fitting text to a width. */
-import { displayWidth } from '../cli/format/text.js';
-import { humanSizeWithPrecision } from '../cli/format/units.js';
+import { displayWidth } from '../format/text.js';
+import { humanSizeWithPrecision } from '../format/units.js';
 
 export const sizeText = (bytes: number) => humanSizeWithPrecision(bytes, 3);
 

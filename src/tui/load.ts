@@ -14,7 +14,7 @@ import type { LayerIndex } from '../layer/index-types.js';
 import { parseManifest } from '../oci/manifest.js';
 import type { Platform } from '../oci/platform.js';
 import type { ImageSource } from '../transports/types.js';
-import type { DiffSummary } from '../cli/tree-render.js';
+import type { DiffSummary } from '../union/diff.js';
 import { LayerChangeStepper } from '../union/tree.js';
 import { TreeModel } from './model.js';
 import { Timeline } from './timeline.js';

@@ -1,6 +1,6 @@
 // strata tree, diff and cat against the engine-built fixtures.
 import { describe, expect, test } from 'vitest';
-import { modeString } from '../../src/cli/tree-render.js';
+import { modeString } from '../../src/format/mode.js';
 import { EXIT_CODES } from '../../src/errors.js';
 import { expectCleanError, runCli } from '../helpers/cli.js';
 import { type FixtureName, peerImage } from '../setup/peers.js';

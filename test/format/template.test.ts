@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { isStrataError } from '../../src/errors.js';
-import { ellipsis } from '../../src/cli/format/text.js';
+import { ellipsis } from '../../src/format/text.js';
 import {
   type ExecuteOptions,
   isTableFormat,
@@ -8,7 +8,7 @@ import {
   renderTableOrLines,
   stripTable,
 } from '../../src/cli/format/template.js';
-import { humanSizeWithPrecision } from '../../src/cli/format/units.js';
+import { humanSizeWithPrecision } from '../../src/format/units.js';
 
 const run = (tmpl: string, data?: unknown, opts?: ExecuteOptions) => parseTemplate(tmpl).execute(data, opts);
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { displayWidth, ellipsis, replaceTabs, runeWidth } from '../../src/cli/format/text.js';
+import { displayWidth, ellipsis, replaceTabs, runeWidth } from '../../src/format/text.js';
 
 describe('displayWidth (go-runewidth StringWidth, non East Asian)', () => {
   test.each([

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { isStrataError } from '../../src/errors.js';
-import { formatFloat } from '../../src/cli/format/gofloat.js';
+import { formatFloat } from '../../src/format/gofloat.js';
 import {
   bytesSize,
   createdSince,
@@ -9,7 +9,7 @@ import {
   humanDuration,
   humanSize,
   humanSizeWithPrecision,
-} from '../../src/cli/format/units.js';
+} from '../../src/format/units.js';
 
 describe('formatFloat (Go strconv.FormatFloat)', () => {
   test.each([

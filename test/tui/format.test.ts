@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { displayWidth } from '../../src/cli/format/text.js';
+import { displayWidth } from '../../src/format/text.js';
 import { fitWidth } from '../../src/tui/format.js';
 
 describe('fitWidth counts terminal columns', () => {

@@ -14,7 +14,7 @@ import { StrataError } from '../../errors.js';
 import { type Image, openImage } from '../../image/image.js';
 import { layerIndexes } from '../../image/layer-indexes.js';
 import { renderTableOrLines } from '../format/template.js';
-import { humanSizeWithPrecision } from '../format/units.js';
+import { humanSizeWithPrecision } from '../../format/units.js';
 import type { CliIO } from '../io.js';
 import { type ImageCommandOptions, imageOptions, toOpenOptions } from '../options.js';
 import { withImage } from './with-image.js';

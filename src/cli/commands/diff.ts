@@ -3,10 +3,11 @@ import { StrataError } from '../../errors.js';
 import { layerIndexes } from '../../image/layer-indexes.js';
 import { type UnionTree, buildUnion } from '../../union/tree.js';
 import { renderTableOrLines } from '../format/template.js';
-import { humanSizeWithPrecision } from '../format/units.js';
+import { humanSizeWithPrecision } from '../../format/units.js';
 import type { CliIO } from '../io.js';
 import { type ImageCommandOptions, imageOptions } from '../options.js';
-import { type DiffSummary, MARKERS, type PathDiff, diffTrees, summarise } from '../tree-render.js';
+import { type DiffSummary, type PathDiff, diffTrees, summarise } from '../../union/diff.js';
+import { MARKERS } from '../tree-render.js';
 import { pickLayer } from './tree.js';
 import { withImage } from './with-image.js';
 

@@ -3,7 +3,7 @@ import { inspectView } from '../../image/inspect.js';
 import { layerSizes } from '../../image/sizes.js';
 import { goJSONIndent } from '../format/go-json.js';
 import { parseTemplate } from '../format/template.js';
-import { formatRFC3339Nano } from '../format/units.js';
+import { formatRFC3339Nano } from '../../format/units.js';
 import type { CliIO } from '../io.js';
 import { type ImageCommandOptions, imageOptions } from '../options.js';
 import { templateNeeds, withImage } from './with-image.js';

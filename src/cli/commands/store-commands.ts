@@ -5,7 +5,7 @@ import { unixSeconds } from '../../image/time.js';
 import type { ImageSummary } from '../../store/store.js';
 import { openStore } from '../../transports/store.js';
 import { renderTableOrLines } from '../format/template.js';
-import { createdSince, humanSizeWithPrecision } from '../format/units.js';
+import { createdSince, humanSizeWithPrecision } from '../../format/units.js';
 import type { CliIO } from '../io.js';
 
 const IMAGE_HEADERS = {

@@ -4,22 +4,22 @@ import { layerIndexes } from '../../image/layer-indexes.js';
 import type { LayerIndex } from '../../layer/index-types.js';
 import { buildUnion } from '../../union/tree.js';
 import { renderTableOrLines } from '../format/template.js';
-import { humanSizeWithPrecision } from '../format/units.js';
+import { humanSizeWithPrecision } from '../../format/units.js';
 import type { CliIO } from '../io.js';
 import { type ImageCommandOptions, imageOptions } from '../options.js';
+import type { ChangeKind } from '../../union/diff.js';
 import {
-  type ChangeKind,
   MARKERS,
   type TreeRow,
   colourLine,
   displayName,
   flatten,
-  modeString,
   prune,
   sortView,
   viewFromChanges,
   viewFromUnion,
 } from '../tree-render.js';
+import { modeString } from '../../format/mode.js';
 import { withImage } from './with-image.js';
 
 interface TreeOptions extends ImageCommandOptions {

@@ -5,7 +5,7 @@
  * stands for a Go struct (Docker's formatter contexts): the template engine then reports unknown
  * fields instead of printing <no value>.
  */
-import { formatFloat } from './gofloat.js';
+import { formatFloat } from '../../format/gofloat.js';
 
 export class GoStruct {
   constructor(

@@ -8,7 +8,7 @@
  * padded; a line with no tab at all ends every open block. Escapes and HTML filtering are not
  * supported (the Docker CLI uses neither).
  */
-import { displayWidth } from './text.js';
+import { displayWidth } from '../../format/text.js';
 
 /** Go's flag bits, for the subset implemented here. */
 export const AlignRight = 4;

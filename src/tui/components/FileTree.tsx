@@ -2,7 +2,7 @@
  * The file tree: only the rows on screen are drawn (the rows model holds ids, depths and last-child
  * bits; names, prefixes and attributes are made here for these few rows).
  */
-import { modeString } from '../../cli/tree-render.js';
+import { modeString } from '../../format/mode.js';
 import type { IndexEntry } from '../../layer/index-types.js';
 import { sizeText } from '../format.js';
 import type { PaneBox } from '../layout.js';

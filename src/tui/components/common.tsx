@@ -1,7 +1,7 @@
 /** Pieces every pane uses: a title line, and a line of coloured segments cut to the pane's width. */
 import { Box, Text } from 'ink';
 import type { ReactNode } from 'react';
-import { displayWidth } from '../../cli/format/text.js';
+import { displayWidth } from '../../format/text.js';
 import { fitWidth } from '../format.js';
 
 export interface Segment {
