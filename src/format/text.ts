@@ -35,6 +35,32 @@ export function runeWidth(cp: number): number {
 let graphemes: Intl.Segmenter | undefined;
 
 /**
+ * True for a code unit that is a grapheme of its own whatever follows it: Latin and the like below the
+ * combining marks, and the punctuation, arrows, maths, box-drawing and symbol blocks (U+2010–U+2BFF
+ * without the zero-width, bidi and combining-for-symbols ranges).
+ */
+function standsAlone(c: number): boolean {
+  if (c < 0x300) return true;
+  if (c < 0x2010 || c > 0x2bff) return false;
+  return c <= 0x2027 || (c >= 0x2030 && c <= 0x205f) || (c >= 0x2070 && c <= 0x20cf) || c >= 0x2100;
+}
+
+/**
+ * The width of a string whose every code unit stands alone (each its own grapheme), else undefined.
+ * Tree lines are like that (box-drawing characters), and summing is ~10× faster than segmenting.
+ */
+function simpleWidth(s: string): number | undefined {
+  let width = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c < 0x7f) width++;
+    else if (standsAlone(c)) width += runeWidth(c);
+    else return undefined;
+  }
+  return width;
+}
+
+/**
  * go-runewidth StringWidth: the sum over grapheme clusters of the width of each cluster's first
  * non-zero-width code point, so "e\u0301" is 1 and a ZWJ emoji sequence is 2.
  */
@@ -47,6 +73,8 @@ export function displayWidth(s: string): number {
     }
     return width;
   }
+  const simple = simpleWidth(s);
+  if (simple !== undefined) return simple;
   graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
   let width = 0;
   for (const { segment } of graphemes.segment(s)) {

@@ -89,3 +89,46 @@ test('replaceTabs', () => {
   expect(replaceTabs('/bin/sh -c\tapt-get\t\tupdate')).toBe('/bin/sh -c apt-get  update');
   expect(replaceTabs('no tabs')).toBe('no tabs');
 });
+
+describe('displayWidth without segmenting', () => {
+  // What the grapheme rule gives: each cluster counts the width of its first non-zero-width code point.
+  const segmenter = new Intl.Segmenter('en', { granularity: 'grapheme' });
+  const byGraphemes = (s: string) => {
+    let w = 0;
+    for (const { segment } of segmenter.segment(s)) {
+      for (const ch of segment) {
+        const cw = runeWidth(ch.codePointAt(0)!);
+        if (cw > 0) {
+          w += cw;
+          break;
+        }
+      }
+    }
+    return w;
+  };
+
+  test('strings of box-drawing, arrows, symbols and Latin measure as their graphemes do', () => {
+    const ranges = [
+      [0x20, 0x2ff],
+      [0x2010, 0x2027],
+      [0x2030, 0x205f],
+      [0x2070, 0x20cf],
+      [0x2100, 0x2bff],
+    ] as const;
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let n = 0; n < 3000; n++) {
+      let s = '';
+      for (let i = next() % 12; i >= 0; i--) {
+        const [lo, hi] = ranges[next() % ranges.length]!;
+        s += String.fromCharCode(lo + (next() % (hi - lo + 1)));
+      }
+      expect(displayWidth(s), JSON.stringify(s)).toBe(byGraphemes(s));
+    }
+    expect(displayWidth('├── 日本')).toBe(8);
+    expect(displayWidth('e\u0301')).toBe(1);
+  });
+});
