@@ -13,7 +13,7 @@ export const CONTENT_HASH = 'blake3';
 /** A reusable hasher: reset() before each file. */
 export interface ContentHasher {
   reset(): void;
-  update(data: Uint8Array): void;
+  update(data: Buffer): void;
   /** '<CONTENT_HASH>:<64 hex>' of what was fed since the last reset. */
   digest(): string;
 }
@@ -26,7 +26,7 @@ type Factory = () => Promise<ContentHasher>;
 export async function nativeFactory(): Promise<Factory | undefined> {
   try {
     const { Blake3Hasher } = await import('@napi-rs/blake-hash');
-    new Blake3Hasher().update(new Uint8Array(1)).digest('hex');
+    new Blake3Hasher().update(Buffer.alloc(1)).digest('hex');
     return async () => {
       const h = new Blake3Hasher();
       return {
