@@ -1,7 +1,7 @@
 /**
  * The per-file content hash of layer indexes: BLAKE3, 256 bits. It tells files apart (the diffID, a
  * sha256 of the whole tar, is what proves a layer), and tells them apart cryptographically, so no
- * crafted pair of files can pass as unchanged in a diff. Natively it hashes ~4 GB/s on the bench machine
+ * crafted pair of files can pass as unchanged in a diff. Natively it hashes 3–4 GB/s on the bench machine
  * against sha1's 400–560 MB/s and sha256's 250–370 MB/s (no SHA instructions there); with sha1 the
  * per-file hash was the largest cost of an index scan after inflating and the diffID.
  *
