@@ -21,6 +21,8 @@ export interface PathEvent {
   fields: ChangeField[];
 }
 
+const NO_FIELDS: ChangeField[] = [];
+
 /** Children by name, as `strata tree` orders them. */
 const byName = (names: readonly string[]) => (a: number, b: number) =>
   (names[a] as string) < (names[b] as string) ? -1 : 1;
@@ -63,7 +65,8 @@ export class Timeline {
         change: c.change,
         entry: c.change === 'removed' ? null : (c.new ?? null),
         old: c.old,
-        fields: c.fields,
+        // Most changes change no field (additions, removals): one shared empty list, not 100,000.
+        fields: c.fields.length === 0 ? NO_FIELDS : c.fields,
       });
     }
     const order = byName(this.names);
