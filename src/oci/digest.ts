@@ -42,6 +42,24 @@ export function verifyBytes(bytes: Uint8Array, expected: string, what: string): 
 }
 
 /**
+ * What is wrong with a blob's bytes against its descriptor, if anything: too few or too many bytes, or
+ * another digest (checked only when both digests are known). Pure.
+ */
+export function blobProblem(
+  got: { digest?: string; size: number },
+  expected: { digest?: string; size?: number },
+  what: string,
+): StrataError | undefined {
+  if (expected.size !== undefined && got.size > expected.size)
+    return invalid(`${what}: more data than the ${expected.size} bytes its descriptor declares`);
+  if (expected.size !== undefined && got.size < expected.size)
+    return invalid(`${what}: truncated: got ${got.size} of ${expected.size} bytes`);
+  if (expected.digest !== undefined && got.digest !== undefined && got.digest !== expected.digest)
+    return digestMismatch(what, expected.digest, got.digest);
+  return undefined;
+}
+
+/**
  * A pass-through stream that hashes what flows through it and, at the end, fails the stream if the
  * digest or the length differ from what was expected. Consumers therefore never see a successful end
  * of a blob that does not match its descriptor.
@@ -69,22 +87,17 @@ export class VerifyingStream extends Transform {
     this.hash?.update(chunk);
     this.seen += chunk.length;
     if (this.expectedSize !== undefined && this.seen > this.expectedSize) {
-      cb(invalid(`${this.what}: more data than the ${this.expectedSize} bytes its descriptor declares`));
+      cb(blobProblem({ size: this.seen }, { size: this.expectedSize }, this.what));
       return;
     }
     cb(null, chunk);
   }
 
   override _flush(cb: TransformCallback): void {
-    if (this.expectedSize !== undefined && this.seen !== this.expectedSize) {
-      cb(invalid(`${this.what}: truncated: got ${this.seen} of ${this.expectedSize} bytes`));
-      return;
-    }
-    const actual = this.hash ? 'sha256:' + this.hash.digest('hex') : undefined;
-    if (this.expected !== undefined && actual !== undefined && actual !== this.expected) {
-      cb(digestMismatch(this.what, this.expected, actual));
-      return;
-    }
-    cb();
+    const expected = { digest: this.expected, size: this.expectedSize };
+    const sizeProblem = blobProblem({ size: this.seen }, expected, this.what);
+    if (sizeProblem) return cb(sizeProblem);
+    const digest = this.hash ? `sha256:${this.hash.digest('hex')}` : undefined;
+    cb(blobProblem({ digest, size: this.seen }, expected, this.what) ?? null);
   }
 }

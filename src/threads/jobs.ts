@@ -2,14 +2,13 @@
 // threads cannot start.
 import { type Hash, createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
-import { type StrataError, invalid } from '../errors.js';
 import { decompress } from '../layer/compression.js';
 import { encodeLayerIndex } from '../layer/index-codec.js';
 import { scanLayerIndex } from '../layer/index-scan.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
-import { digestMismatch } from '../oci/digest.js';
+import { blobProblem, digestMismatch } from '../oci/digest.js';
 import type { Compression } from '../oci/mediatypes.js';
-import type { EncodedIndex, JobKind, JobResults, JobSpec, StoredDigest } from './protocol.js';
+import type { EncodedIndex, JobKind, JobResults, JobSpec } from './protocol.js';
 
 /**
  * Decompress a stored layer, check its diffID and count its unpacked size as the layer database records
@@ -41,18 +40,6 @@ export async function indexLayer(
   // A copy with a buffer of its own, so a worker can hand it over (pooled buffers cannot be).
   const encoded = new Uint8Array(encodeLayerIndex(index));
   return { encoded, members: scan.members, unpackedSize: scan.unpackedSize };
-}
-
-/** What is wrong with stored bytes that were hashed, if anything. Pure. */
-export function storedProblem(
-  got: StoredDigest,
-  expected: { digest: string; size?: number },
-  what: string,
-): StrataError | undefined {
-  if (expected.size !== undefined && got.size !== expected.size)
-    return invalid(`${what}: got ${got.size} bytes, expected ${expected.size}`);
-  if (got.digest !== expected.digest) return digestMismatch(what, expected.digest, got.digest);
-  return undefined;
 }
 
 function runJob<K extends JobKind>(stored: Readable, spec: JobSpec & { kind: K }): Promise<unknown> {
@@ -112,18 +99,18 @@ export class JobFeed<K extends JobKind> {
       this.input.resume(); // whatever is still buffered for the job goes nowhere
       await this.allIn;
       if (this.aborted) throw this.aborted;
-      throw storedProblem(this.stored(), stored, what) ?? err;
+      throw blobProblem(this.stored(), stored, what) ?? err;
     }
     if (stored) {
       await this.allIn;
-      const problem = storedProblem(this.stored(), stored, what);
+      const problem = blobProblem(this.stored(), stored, what);
       if (problem) throw problem;
     }
     return result as JobResults[K];
   }
 
-  private stored(): StoredDigest {
-    const digest = this.hash ? `sha256:${this.hash.copy().digest('hex')}` : '';
-    return { digest, size: this.size };
+  /** The digest and length of what came; read once, when all of it has. */
+  private stored(): { digest?: string; size: number } {
+    return { digest: this.hash && `sha256:${this.hash.digest('hex')}`, size: this.size };
   }
 }

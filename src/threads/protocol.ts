@@ -40,12 +40,6 @@ export interface EncodedIndex {
   unpackedSize: number;
 }
 
-/** The sha256 digest and length of the bytes a job was given. */
-export interface StoredDigest {
-  digest: string;
-  size: number;
-}
-
 export interface JobResults {
   measure: UnpackedSize;
   index: EncodedIndex;
