@@ -65,27 +65,26 @@ function simpleWidth(s: string): number | undefined {
  * non-zero-width code point, so "e\u0301" is 1 and a ZWJ emoji sequence is 2.
  */
 export function displayWidth(s: string): number {
-  if (/^[\x00-\x7f]*$/.test(s)) {
-    let width = 0;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x20 && c !== 0x7f) width++;
-    }
-    return width;
-  }
-  const simple = simpleWidth(s);
-  if (simple !== undefined) return simple;
+  return simpleWidth(s) ?? graphemeWidth(s);
+}
+
+/** Each grapheme cluster of `s` and its width: that of its first non-zero-width code point. */
+export function* graphemeCells(s: string): Generator<[segment: string, width: number]> {
   graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
-  let width = 0;
   for (const { segment } of graphemes.segment(s)) {
+    let width = 0;
     for (const ch of segment) {
-      const w = runeWidth(ch.codePointAt(0)!);
-      if (w > 0) {
-        width += w;
-        break;
-      }
+      width = runeWidth(ch.codePointAt(0)!);
+      if (width > 0) break;
     }
+    yield [segment, width];
   }
+}
+
+/** displayWidth by grapheme clusters, whatever the string holds (the slow, general way). */
+export function graphemeWidth(s: string): number {
+  let width = 0;
+  for (const [, w] of graphemeCells(s)) width += w;
   return width;
 }
 

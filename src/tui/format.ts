@@ -1,10 +1,8 @@
 /** Small text helpers for the panes: sizes as `strata tree` prints them, fitting text to a width. */
-import { displayWidth } from '../format/text.js';
+import { displayWidth, graphemeCells } from '../format/text.js';
 import { humanSizeWithPrecision } from '../format/units.js';
 
 export const sizeText = (bytes: number) => humanSizeWithPrecision(bytes, 3);
-
-let graphemes: Intl.Segmenter | undefined;
 
 /**
  * Cut to `width` terminal columns (with … when cut) and pad to it. Wide characters (CJK, emoji) take
@@ -15,11 +13,9 @@ export function fitWidth(text: string, width: number): string {
   if (width <= 0) return '';
   const total = displayWidth(text);
   if (total <= width) return text + ' '.repeat(width - total);
-  graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
   let used = 0;
   let out = '';
-  for (const { segment } of graphemes.segment(text)) {
-    const w = displayWidth(segment);
+  for (const [segment, w] of graphemeCells(text)) {
     if (used + w > width - 1) break;
     out += segment;
     used += w;
