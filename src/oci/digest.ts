@@ -96,7 +96,10 @@ export class VerifyingStream extends Transform {
   override _flush(cb: TransformCallback): void {
     const expected = { digest: this.expected, size: this.expectedSize };
     const sizeProblem = blobProblem({ size: this.seen }, expected, this.what);
-    if (sizeProblem) return cb(sizeProblem);
+    if (sizeProblem) {
+      cb(sizeProblem);
+      return;
+    }
     const digest = this.hash ? `sha256:${this.hash.digest('hex')}` : undefined;
     cb(blobProblem({ digest, size: this.seen }, expected, this.what) ?? null);
   }
