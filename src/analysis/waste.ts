@@ -16,8 +16,10 @@ export interface WastedFile {
 }
 
 export interface WasteReport {
-  /** Largest first, then by path. */
+  /** Largest first, then by path; only the first ones when the report was asked for a few (see fileCount). */
   files: WastedFile[];
+  /** How many wasted files there are: files.length unless the report holds only the first ones. */
+  fileCount: number;
   wastedBytes: number;
   /** Bytes each layer stores once unpacked (files, symlink targets; each hard-linked inode once). */
   layerBytes: number[];
@@ -145,6 +147,7 @@ export function analyseWaste(
   const userSize = imageBytes - baseSize;
   return {
     files,
+    fileCount: files.length,
     wastedBytes,
     layerBytes,
     imageBytes,

@@ -19,6 +19,9 @@ import { LayerChangeStepper } from '../union/tree.js';
 import { TreeModel } from './model.js';
 import { Timeline } from './timeline.js';
 
+/** Wasted files the explorer keeps: more than a terminal has rows for the details pane. */
+const WASTE_ROWS_KEPT = 500;
+
 export interface LayerInfo {
   index: number;
   diffID: string;
@@ -210,7 +213,8 @@ export class ImageLoader extends SnapshotStore implements Loader {
       if (this.closed) return;
       this.change({ phase: 'analysing' });
       await yieldToInput();
-      const waste = await imageWaste(this.source, image, { indexes });
+      // The details pane lists as many wasted files as the terminal has rows; the rest need not stay in memory.
+      const waste = await imageWaste(this.source, image, { indexes, firstFiles: WASTE_ROWS_KEPT });
       this.change({ phase: 'ready', waste });
     } catch (err) {
       this.change({ phase: 'failed', error: (err as Error).message });

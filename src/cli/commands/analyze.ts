@@ -175,7 +175,11 @@ export function registerAnalyze(program: Command, io: CliIO): void {
         return;
       }
       const base = await chooseBase(opts, image);
-      const w = await imageWaste(source, image, { baseLayers: base.layers });
+      const w = await imageWaste(source, image, {
+        baseLayers: base.layers,
+        // JSON lists every wasted file; the text report only the top ones.
+        firstFiles: opts.format === 'json' ? undefined : top,
+      });
       if (opts.format === 'json')
         io.out(`${JSON.stringify({ image: image.name, id: image.id, baseFrom: base.from, ...w })}\n`);
       else {
@@ -184,13 +188,13 @@ export function registerAnalyze(program: Command, io: CliIO): void {
         io.out(`Stored           ${size(w.imageBytes)} (${w.imageBytes} bytes, unpacked, all layers)\n`);
         io.out(`Visible          ${size(w.visibleBytes)} (${w.visibleBytes} bytes)\n`);
         io.out(
-          `Wasted           ${size(w.wastedBytes)} (${w.wastedBytes} bytes in ${w.files.length} stored ${w.files.length === 1 ? 'copy' : 'copies'})\n`,
+          `Wasted           ${size(w.wastedBytes)} (${w.wastedBytes} bytes in ${w.fileCount} stored ${w.fileCount === 1 ? 'copy' : 'copies'})\n`,
         );
         io.out(`Efficiency       ${pct(w.efficiency)}\n`);
         io.out(
           `Above the base   ${size(w.user.wastedBytes)} wasted of ${size(w.user.sizeBytes)} added (${pct(w.user.wastedPercent)}); ${pct(w.user.shareOfWaste)} of all waste\n`,
         );
-        if (w.files.length > 0 && top > 0) {
+        if (w.fileCount > 0 && top > 0) {
           io.out('\n');
           const rows = w.files.slice(0, top).map((f) => ({
             Size: size(f.size),
@@ -205,7 +209,7 @@ export function registerAnalyze(program: Command, io: CliIO): void {
               headers: { Size: 'WASTED', Path: 'PATH', Stored: 'STORED IN', Why: 'MADE WASTE BY' },
             }),
           );
-          if (w.files.length > top) io.out(`… and ${w.files.length - top} more (--top N)\n`);
+          if (w.fileCount > top) io.out(`… and ${w.fileCount - top} more (--top N)\n`);
         }
       }
       if (opts.ci)

@@ -71,7 +71,7 @@ export function ImageDetails({ box, snap }: { box: PaneBox; snap: Snapshot }) {
   ];
   if (waste) {
     lines.push(field('Size', `${sizeText(waste.imageBytes)} (all layers, unpacked)`, w));
-    lines.push(field('Wasted', `${sizeText(waste.wastedBytes)} in ${waste.files.length} stored copies`, w));
+    lines.push(field('Wasted', `${sizeText(waste.wastedBytes)} in ${waste.fileCount} stored copies`, w));
     lines.push(field('Efficiency', percent(waste.efficiency), w));
     lines.push(...wasteLines(waste, w, box.listHeight - 5));
   } else lines.push(<Line key="progress" width={w} segments={[{ text: progressLine(snap), dim: true }]} />);
