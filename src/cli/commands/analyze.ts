@@ -15,6 +15,7 @@ import { type Image, openImage } from '../../image/image.js';
 import { layerIndexes } from '../../image/layer-indexes.js';
 import { renderTableOrLines } from '../format/template.js';
 import { humanSizeWithPrecision } from '../../format/units.js';
+import { CiFailed } from '../ci-failed.js';
 import type { CliIO } from '../io.js';
 import { type ImageCommandOptions, imageOptions, toOpenOptions } from '../options.js';
 import { withImage } from './with-image.js';
@@ -225,9 +226,6 @@ export function registerAnalyze(program: Command, io: CliIO): void {
     if (!ok) throw new CiFailed();
   });
 }
-
-/** A failed CI gate: the report says why; the exit code is 1, with no further message. */
-export class CiFailed extends Error {}
 
 function printDive(d: ReturnType<typeof diveAnalysis>, top: number, io: CliIO): void {
   io.out("dive's figures (its algorithm, as dive computes them):\n");
