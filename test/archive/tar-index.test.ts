@@ -232,6 +232,56 @@ describe('pure header parts', () => {
     expect(parseHeaderBlock(b).kind).toBe('bad');
   });
 
+  // The parsers read fields in place for speed; these oracles are the plain definitions.
+  const octalOracle = (field: Buffer) => {
+    if ((field[0] as number) & 0x80) return parseTarNumber(field); // base-256: tested above
+    const text = field.toString('latin1').replace(/\0.*$/s, '').trim();
+    if (text === '') return 0;
+    if (!/^[0-7]+$/.test(text)) return undefined;
+    const value = Number.parseInt(text, 8);
+    return Number.isSafeInteger(value) ? value : undefined;
+  };
+  const cleanOracle = (name: string) => {
+    const out: string[] = [];
+    for (const part of name.split('/')) {
+      if (part === '' || part === '.') continue;
+      if (part === '..' && out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else out.push(part);
+    }
+    return out.join('/');
+  };
+  const pick = (alphabet: string, length: number) =>
+    Array.from({ length }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+
+  test('octal numbers and cleaned paths agree with their plain definitions on random input', () => {
+    for (let i = 0; i < 5000; i++) {
+      const field = Buffer.from(pick('0123456789 \0\t\xa0x', 1 + Math.floor(Math.random() * 20)), 'latin1');
+      expect(parseTarNumber(field), JSON.stringify(field.toString('latin1'))).toBe(octalOracle(field));
+      const name = pick('ab./', Math.floor(Math.random() * 12));
+      expect(cleanTarPath(name), name).toBe(cleanOracle(name));
+    }
+  });
+
+  test('a header checksum may be the unsigned or the signed byte sum, and nothing else', () => {
+    const block = Buffer.alloc(BLOCK);
+    block.write('café/ü', 0, 'utf8'); // bytes above 127: the two sums differ
+    block.write('0000644\0', 100);
+    block.write('ustar\0', 257, 'latin1');
+    const withSum = (sum: number) => {
+      block.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+      return parseHeaderBlock(block).kind;
+    };
+    block.fill(0x20, 148, 156);
+    const unsigned = block.reduce((a, b) => a + b, 0);
+    const signed = block.reduce((a, b) => a + (b > 127 ? b - 256 : b), 0);
+    expect(unsigned).not.toBe(signed);
+    expect(withSum(unsigned)).toBe('header');
+    expect(withSum(signed)).toBe('header');
+    expect(withSum(unsigned + 1)).toBe('bad');
+    withSum(unsigned);
+    expect(parseHeaderBlock(block)).toMatchObject({ header: { name: 'café/ü', mode: 0o644 } });
+  });
+
   test('path cleaning keeps escapes visible', () => {
     expect(cleanTarPath('./a//b/./c/')).toBe('a/b/c');
     expect(cleanTarPath('/abs/x')).toBe('abs/x');
