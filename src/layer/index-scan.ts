@@ -76,6 +76,13 @@ export function paxXattrs(data: Buffer, into: Record<string, string> = {}): Reco
   return into;
 }
 
+export interface ScanOptions {
+  /** Only the diffID, unpacked size and member count: no entries, no content hashes. */
+  measureOnly?: boolean;
+  /** Where each entry goes as it completes; the result's entries are then empty. */
+  onEntry?: (entry: IndexEntry) => void;
+}
+
 type State =
   | { at: 'header' }
   | { at: 'extension'; typeflag: string; left: number; padding: number; parts: Buffer[] }
@@ -103,11 +110,12 @@ export class LayerIndexer {
 
   /**
    * `measureOnly`: only the diffID, unpacked size and member count (no entries, no content hashes);
-   * otherwise `hasher` hashes each regular file's content.
+   * otherwise `hasher` hashes each regular file's content. With `onEntry` each entry goes there as it
+   * completes instead of into the result.
    */
   constructor(
     private readonly what: string,
-    private readonly options: { measureOnly?: boolean; hasher?: ContentHasher } = {},
+    private readonly options: ScanOptions & { hasher?: ContentHasher } = {},
   ) {
     if (!options.measureOnly && !options.hasher)
       throw new Error('LayerIndexer: entries need a content hasher');
@@ -220,7 +228,8 @@ export class LayerIndexer {
     const entry = s.entry;
     if (!entry) return;
     if (s.hashing && this.options.hasher) entry.hash = this.options.hasher.digest();
-    this.entries.push(entry);
+    if (this.options.onEntry) this.options.onEntry(entry);
+    else this.entries.push(entry);
     this.remember(entry);
   }
 
@@ -304,7 +313,7 @@ const KIND: Record<TarHeader['type'], EntryKind> = {
 export async function scanLayerIndex(
   tar: Readable,
   what: string,
-  options: { measureOnly?: boolean } = {},
+  options: ScanOptions = {},
 ): Promise<LayerScan> {
   const hasher = options.measureOnly ? undefined : await contentHasher();
   const indexer = new LayerIndexer(what, { ...options, hasher });

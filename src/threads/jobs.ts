@@ -3,7 +3,7 @@
 import { type Hash, createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { decompress } from '../layer/compression.js';
-import { encodeLayerIndex } from '../layer/index-codec.js';
+import { LayerIndexEncoder } from '../layer/index-codec.js';
 import { scanLayerIndex } from '../layer/index-scan.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
 import { blobProblem, digestMismatch } from '../oci/digest.js';
@@ -34,11 +34,11 @@ export async function indexLayer(
   what: string,
 ): Promise<EncodedIndex> {
   const tar = await decompress(stored, compression, what);
-  const scan = await scanLayerIndex(tar, what);
+  const encoder = new LayerIndexEncoder();
+  const scan = await scanLayerIndex(tar, what, { onEntry: (entry) => encoder.add(entry) });
   if (scan.diffID !== diffID) throw digestMismatch(`${what}: uncompressed content`, diffID, scan.diffID);
-  const index = { diffID: scan.diffID, entries: scan.entries, unpackedSize: scan.unpackedSize };
   // A copy with a buffer of its own, so a worker can hand it over (pooled buffers cannot be).
-  const encoded = new Uint8Array(encodeLayerIndex(index));
+  const encoded = new Uint8Array(encoder.finish(scan.diffID, scan.unpackedSize));
   return { encoded, members: scan.members, unpackedSize: scan.unpackedSize };
 }
 
