@@ -168,7 +168,13 @@ export function parseHeaderBlock(block: Uint8Array): BlockKind {
   const gid = numberAt(block, 116, 124);
   const size = numberAt(block, 124, 136);
   const mtime = numberAt(block, 136, 148);
-  if (mode === undefined || uid === undefined || gid === undefined || size === undefined || mtime === undefined)
+  if (
+    mode === undefined ||
+    uid === undefined ||
+    gid === undefined ||
+    size === undefined ||
+    mtime === undefined
+  )
     return { kind: 'bad' };
   let name = cString(block, 0, 100);
   const prefix = magic === 'posix' ? cString(block, 345, 155) : '';
@@ -320,11 +326,12 @@ export function finishHeader(raw: RawHeader, pending: PendingExtensions): TarHea
 
 /** The PAX records that apply to a member (the global ones it may take, then its own), if any. */
 function recordsFor(pending: PendingExtensions): Record<string, string> | undefined {
-  let records: Record<string, string> | undefined;
+  if (!pending.global && !pending.pax) return undefined;
+  const records: Record<string, string> = {};
   for (const [key, value] of Object.entries(pending.global ?? {}))
-    if (GLOBAL_KEYS.includes(key)) (records ??= {})[key] = value;
-  for (const [key, value] of Object.entries(pending.pax ?? {})) (records ??= {})[key] = value;
-  return records;
+    if (GLOBAL_KEYS.includes(key)) records[key] = value;
+  Object.assign(records, pending.pax);
+  return Object.keys(records).length > 0 ? records : undefined;
 }
 
 /** Bytes a member occupies after its header, padding included. */
