@@ -73,7 +73,7 @@ function main(): void {
   console.log(`node zlib + sha256, one layer at a time   ${fmtMs(base.sequentialMs)}`);
   console.log(`node zlib + sha256, two layers at a time  ${fmtMs(base.parallelMs)}`);
   for (const t of results)
-    console.log(`${t.label.padEnd(44)} ${fmtMs(t.ms)}  peak RSS ${(t.maxRssKiB / 1024).toFixed(0)} MB`);
+    console.log(`${t.label.padEnd(44)} ${fmtMs(t.ms)}  peak RSS ${(t.maxRssKiB / 1024).toFixed(0)} MiB`);
   console.log(`cold / best baseline = ${(cold / best).toFixed(2)}`);
 }
 

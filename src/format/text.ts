@@ -45,6 +45,12 @@ function standsAlone(c: number): boolean {
   return c <= 0x2027 || (c >= 0x2030 && c <= 0x205f) || (c >= 0x2070 && c <= 0x20cf) || c >= 0x2100;
 }
 
+/** The width of a code unit that stands alone, or -1 when it may join its neighbours in a grapheme. */
+function aloneWidth(c: number): number {
+  if (c >= 0x20 && c < 0x7f) return 1;
+  return standsAlone(c) ? runeWidth(c) : -1;
+}
+
 /**
  * The width of a string whose every code unit stands alone (each its own grapheme), else undefined.
  * Tree lines are like that (box-drawing characters), and summing is ~10× faster than segmenting.
@@ -52,10 +58,9 @@ function standsAlone(c: number): boolean {
 function simpleWidth(s: string): number | undefined {
   let width = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x20 && c < 0x7f) width++;
-    else if (standsAlone(c)) width += runeWidth(c);
-    else return undefined;
+    const w = aloneWidth(s.charCodeAt(i));
+    if (w < 0) return undefined;
+    width += w;
   }
   return width;
 }
@@ -66,6 +71,30 @@ function simpleWidth(s: string): number | undefined {
  */
 export function displayWidth(s: string): number {
   return simpleWidth(s) ?? graphemeWidth(s);
+}
+
+/** The longest start of `s` at most `width` columns wide (never half a grapheme), and its width. */
+export function prefixWithin(s: string, width: number): { text: string; width: number } {
+  let used = 0;
+  for (let i = 0; i < s.length; i++) {
+    const w = aloneWidth(s.charCodeAt(i));
+    if (w < 0) return graphemePrefix(s, width);
+    // s[i] stands alone, so cutting before it splits no grapheme.
+    if (used + w > width) return { text: s.slice(0, i), width: used };
+    used += w;
+  }
+  return { text: s, width: used };
+}
+
+function graphemePrefix(s: string, width: number): { text: string; width: number } {
+  let used = 0;
+  let text = '';
+  for (const [segment, w] of graphemeCells(s)) {
+    if (used + w > width) break;
+    text += segment;
+    used += w;
+  }
+  return { text, width: used };
 }
 
 /** Each grapheme cluster of `s` and its width: that of its first non-zero-width code point. */

@@ -1,5 +1,5 @@
 /** Small text helpers for the panes: sizes as `strata tree` prints them, fitting text to a width. */
-import { displayWidth, graphemeCells } from '../format/text.js';
+import { displayWidth, prefixWithin } from '../format/text.js';
 import { humanSizeWithPrecision } from '../format/units.js';
 
 export const sizeText = (bytes: number) => humanSizeWithPrecision(bytes, 3);
@@ -13,14 +13,8 @@ export function fitWidth(text: string, width: number): string {
   if (width <= 0) return '';
   const total = displayWidth(text);
   if (total <= width) return text + ' '.repeat(width - total);
-  let used = 0;
-  let out = '';
-  for (const [segment, w] of graphemeCells(text)) {
-    if (used + w > width - 1) break;
-    out += segment;
-    used += w;
-  }
-  return `${out}…${' '.repeat(width - 1 - used)}`;
+  const cut = prefixWithin(text, width - 1);
+  return `${cut.text}…${' '.repeat(width - 1 - cut.width)}`;
 }
 
 /** The history's created_by as a short command: the shell prefix dropped, lines joined. */

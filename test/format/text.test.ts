@@ -1,5 +1,13 @@
 import { describe, expect, test } from 'vitest';
-import { displayWidth, ellipsis, graphemeWidth, replaceTabs, runeWidth } from '../../src/format/text.js';
+import {
+  displayWidth,
+  ellipsis,
+  graphemeCells,
+  graphemeWidth,
+  prefixWithin,
+  replaceTabs,
+  runeWidth,
+} from '../../src/format/text.js';
 
 describe('displayWidth (go-runewidth StringWidth, non East Asian)', () => {
   test.each([
@@ -117,5 +125,28 @@ describe('displayWidth without segmenting', () => {
     }
     expect(displayWidth('├── 日本')).toBe(8);
     expect(displayWidth('e\u0301')).toBe(1);
+  });
+
+  test('prefixWithin keeps whole graphemes, as many columns as fit, fast path or not', () => {
+    const pieces = ['a', '├', '─', '日', 'e\u0301', '👩‍💻', '→', ' ', 'ﬀ'];
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let n = 0; n < 2000; n++) {
+      const parts = Array.from({ length: next() % 10 }, () => pieces[next() % pieces.length]!);
+      const s = parts.join('');
+      const width = next() % 14;
+      // The oracle: whole graphemes while they fit.
+      let want = '';
+      let used = 0;
+      for (const [segment, w] of graphemeCells(s)) {
+        if (used + w > width) break;
+        want += segment;
+        used += w;
+      }
+      expect(prefixWithin(s, width), `${JSON.stringify(s)} in ${width}`).toEqual({ text: want, width: used });
+    }
   });
 });
