@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       '',
       '| operation | median time | peak RSS |',
       '|---|---|---|',
-      ...results.map((r) => `| ${r.label} | ${fmtMs(r.ms)} | ${(r.maxRssKiB / 1024).toFixed(0)} MB |`),
+      ...results.map((r) => `| ${r.label} | ${fmtMs(r.ms)} | ${(r.maxRssKiB / 1024).toFixed(0)} MiB |`),
       '',
       `strata pull / skopeo copy = ${ratio('strata pull', 'skopeo copy docker:// → oci:')}; strata pull / docker pull = ${ratio('strata pull', 'docker pull (clean engine)')};`,
       `strata save / docker save = ${ratio('strata save', 'docker save')}; strata load / docker load = ${ratio('strata load (fresh store)', 'docker load (clean engine)')}.`,
