@@ -45,7 +45,9 @@ export async function imageWaste(
     (wantsFew ? await results.get<WasteReport>(shortKey) : undefined) ??
     (await results.get<WasteReport>(key));
   if (cached) return first(cached, options.firstFiles);
-  const indexes = options.indexes ?? (await layerIndexes(source, image, options));
+  // Waste never compares contents: the indexes are read without their content hashes.
+  const indexes =
+    options.indexes ?? (await layerIndexes(source, image, { ...options, contentHashes: false }));
   const report = analyseWaste(indexes, { baseLayers });
   await results.put(key, report);
   await results.put(shortKey, first(report, SHORT_REPORT_FILES));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeLayerIndex } from '../layer/index-codec.js';
+import { type DecodeOptions, decodeLayerIndex } from '../layer/index-codec.js';
 import type { LayerIndex } from '../layer/index-types.js';
 import { digestHex } from '../oci/digest.js';
 import { LayerFactsCache } from './layer-facts.js';
@@ -23,7 +23,7 @@ export class LayerIndexCache {
     return join(this.dir, `${digestHex(diffID)}.index`);
   }
 
-  async get(diffID: string): Promise<LayerIndex | undefined> {
+  async get(diffID: string, options: DecodeOptions = {}): Promise<LayerIndex | undefined> {
     let bytes: Buffer;
     try {
       bytes = await readFile(this.file(diffID));
@@ -31,7 +31,7 @@ export class LayerIndexCache {
       return undefined;
     }
     try {
-      const index = decodeLayerIndex(bytes);
+      const index = decodeLayerIndex(bytes, options);
       // A file renamed or copied under another diffID is as good as corrupt.
       return index.diffID === diffID ? index : undefined;
     } catch {

@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { LayerIndexCache } from '../cache/layer-index-cache.js';
 import { pipeline } from 'node:stream/promises';
-import { decodeLayerIndex } from '../layer/index-codec.js';
+import { type DecodeOptions, decodeLayerIndex } from '../layer/index-codec.js';
 import type { LayerIndex } from '../layer/index-types.js';
 import { stopIdleWorkers, streamJob } from '../threads/pool.js';
 import type { ImageSource } from '../transports/types.js';
@@ -14,7 +14,7 @@ export type LayerIndexProgress = (
   totalCompressedBytes?: number,
 ) => void;
 
-export interface LayerIndexOptions {
+export interface LayerIndexOptions extends DecodeOptions {
   /** Layers scanned at once (default 2). */
   concurrency?: number;
   onProgress?: LayerIndexProgress;
@@ -83,8 +83,8 @@ export async function layerIndexes(
   const worker = async () => {
     for (let layer = queue.shift(); layer; layer = queue.shift()) {
       try {
-        const got = await indexOne(cache, source, layer, options.onProgress);
-        const index = options.onLayer && Buffer.isBuffer(got) ? decodeLayerIndex(got) : got;
+        const got = await indexOne(cache, source, layer, options);
+        const index = options.onLayer && Buffer.isBuffer(got) ? decodeLayerIndex(got, options) : got;
         out[layer.index] = index;
         if (options.onLayer) await options.onLayer(layer.index, index as LayerIndex);
       } catch (err) {
@@ -96,7 +96,7 @@ export async function layerIndexes(
   const workers = Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker);
   await Promise.all(workers);
   await stopIdleWorkers();
-  return out.map((index) => (Buffer.isBuffer(index) ? decodeLayerIndex(index) : index));
+  return out.map((index) => (Buffer.isBuffer(index) ? decodeLayerIndex(index, options) : index));
 }
 
 /** One layer's index: the cache's, else a fresh scan (left encoded), which is then cached. */
@@ -104,11 +104,11 @@ async function indexOne(
   cache: LayerIndexCache,
   source: ImageSource,
   layer: ImageLayer,
-  onProgress?: LayerIndexProgress,
+  options: LayerIndexOptions,
 ): Promise<LayerIndex | Buffer> {
-  const cached = await cache.get(layer.diffID);
+  const cached = await cache.get(layer.diffID, options);
   if (cached) return cached;
-  const scanned = await scanEncoded(source, layer, onProgress);
+  const scanned = await scanEncoded(source, layer, options.onProgress);
   await cache.putEncoded(
     { diffID: layer.diffID, unpackedSize: scanned.unpackedSize },
     scanned.members,

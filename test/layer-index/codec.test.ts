@@ -3,7 +3,12 @@ import { CONTENT_HASH } from '../../src/layer/index-types.js';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { isStrataError } from '../../src/errors.js';
-import { INDEX_FORMAT_VERSION, decodeLayerIndex, encodeLayerIndex } from '../../src/layer/index-codec.js';
+import {
+  INDEX_FORMAT_VERSION,
+  LayerIndexEncoder,
+  decodeLayerIndex,
+  encodeLayerIndex,
+} from '../../src/layer/index-codec.js';
 import {
   ENTRY_KINDS,
   type EntryKind,
@@ -64,6 +69,21 @@ describe('layer index codec', () => {
     );
     expect(back).toEqual(index);
     expect(bytes.length).toBeLessThan(json);
+  });
+
+  test('decoded without content hashes: every other field as before, no hash', () => {
+    const index = synthetic(2_000);
+    const back = decodeLayerIndex(encodeLayerIndex(index), { contentHashes: false });
+    expect(back.entries.some((e) => e.hash !== undefined)).toBe(false);
+    const unhashed = index.entries.map(({ hash: _, ...rest }) => rest);
+    expect(back).toEqual({ ...index, entries: unhashed });
+  });
+
+  test('an index encoded entry by entry, as a scan does, round-trips', () => {
+    const index = synthetic(3_000);
+    const encoder = new LayerIndexEncoder();
+    for (const e of index.entries) encoder.add(e);
+    expect(decodeLayerIndex(encoder.finish(index.diffID, index.unpackedSize))).toEqual(index);
   });
 
   test('an empty index round-trips', () => {
