@@ -4,6 +4,11 @@ export interface CliIO {
   err(text: string): void;
   /** Milliseconds since the epoch; fixed in tests that compare relative times. */
   now(): number;
+  /**
+   * The command has the process to itself (the strata binary), so process-wide settings such as V8's
+   * heap flags are its to make; not when a test or a host program runs commands in-process.
+   */
+  ownsProcess?: boolean;
 }
 
 let quietOnClosedPipe = false;
@@ -27,4 +32,5 @@ export const processIO: CliIO = {
     process.stderr.write(text);
   },
   now: () => Date.now(),
+  ownsProcess: true,
 };

@@ -20,6 +20,8 @@ export interface ExploreOptions {
   extractDir: string;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
+  /** Every layer is in and the waste counted (or reading failed): from here on the app only answers keys. */
+  onLoaded?: () => void;
 }
 
 /** Alternate screen, SGR mouse reports (clicks and the wheel). */
@@ -56,7 +58,7 @@ async function once(opts: ExploreOptions, loader: Loader): Promise<Platform | un
     await loader.close();
     throw err;
   }
-  const reading = loader.read();
+  const reading = loader.read().finally(() => opts.onLoaded?.());
   await app.waitUntilExit();
   await loader.close();
   await reading.catch(() => {});

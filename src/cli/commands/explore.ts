@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 import { StrataError } from '../../errors.js';
+import { holdOldGenerationGrowth, holdYoungGeneration } from '../heap.js';
 import type { CliIO } from '../io.js';
 import { type ImageCommandOptions, imageOptions, toOpenOptions } from '../options.js';
 
@@ -17,20 +17,8 @@ interface ExploreOptions extends ImageCommandOptions {
  * production build unless NODE_ENV asks otherwise (the development one is slower and prints warnings
  * into the screen).
  */
-/**
- * The explorer keeps ~140 MB of live objects for a 100,000-path image and makes garbage with every
- * frame; V8 lets the heap grow to several times what survives before it collects, which put the peak RSS
- * at 367 MiB on the bench image. Growing it by 20 % at a time keeps the peak at 306 MiB with no slower
- * keys (10 %: 287 MiB, but collections during key presses took p95 from 126 to 175 ms). Runtime-set
- * flags like this one apply at the next collection; the explorer runs in its own process.
- */
-function holdHeapGrowth(): void {
-  setFlagsFromString('--heap-growing-percent=20');
-}
-
 async function loadExplorer(): Promise<typeof import('../../tui/run.js')> {
   process.env.NODE_ENV ??= 'production';
-  holdHeapGrowth();
   const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
   for (const key of Object.keys(saved)) if (process.env[key] !== undefined) process.env[key] = '0';
   try {
@@ -43,7 +31,7 @@ async function loadExplorer(): Promise<typeof import('../../tui/run.js')> {
   }
 }
 
-export function registerExplore(program: Command, _io: CliIO): void {
+export function registerExplore(program: Command, io: CliIO): void {
   const cmd = program
     .command('explore')
     .description('explore an image in a full-screen terminal UI: layers, their files, waste, contents')
@@ -60,7 +48,13 @@ export function registerExplore(program: Command, _io: CliIO): void {
     const { loadBindings } = await import('../../tui/keys.js');
     const bindings = loadBindings(opts.keys);
     const { runExplorer } = await loadExplorer();
+    const tuneHeap = io.ownsProcess === true;
+    if (tuneHeap) {
+      holdOldGenerationGrowth();
+      holdYoungGeneration(true);
+    }
     await runExplorer({
+      onLoaded: () => tuneHeap && holdYoungGeneration(false),
       ref,
       compare: opts.compare,
       open: toOpenOptions(opts),
