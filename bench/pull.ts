@@ -3,9 +3,11 @@
 // (user + system, every thread) of each run, alternating the two tools so the machine's drift hits both.
 //   npx tsx bench/pull.ts        (BENCH_MB: size of each of the 3 noise layers, default 150; BENCH_RUNS)
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { makeLayer, noise, pushImage } from '../test/helpers/registry-fixtures.js';
 import { startRegistry } from '../test/helpers/registry.js';
 import { fmtMs, strataCmd } from './lib.js';
@@ -29,6 +31,17 @@ function timed(cmd: string[], env: NodeJS.ProcessEnv = {}): Run {
   if (r.status !== 0) throw new Error(`${cmd.join(' ')} failed (${r.status}): ${r.stderr}`);
   const [user, sys, rss] = r.stderr.toString().trim().split('\n').pop()!.split(' ').map(Number);
   return { wallMs, cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000, rssMiB: (rss ?? 0) / 1024 };
+}
+
+/**
+ * What no pull into a store can skip: sha256 over every stored byte (the blob digest) and over every
+ * uncompressed byte (the diffID), in this process, split over the machine's two cores at best.
+ */
+function hashFloorMs(blobs: Buffer[]): number {
+  const tars = blobs.map((b) => gunzipSync(b));
+  const start = performance.now();
+  for (const bytes of [...blobs, ...tars]) createHash('sha256').update(bytes).digest();
+  return (performance.now() - start) / 2;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
@@ -63,6 +76,11 @@ async function main(): Promise<void> {
       );
     const ratio = median(runs.strata.map((r) => r.wallMs)) / median(runs.skopeo.map((r) => r.wallMs));
     console.log(`strata pull / skopeo copy = ${ratio.toFixed(2)}`);
+    const floor = hashFloorMs(layers.map((l) => l.blob));
+    console.log(
+      `floor: sha256 of the blobs and of their tars, on both cores at once, would take ${fmtMs(floor)} ` +
+        `(${(floor / median(runs.skopeo.map((r) => r.wallMs))).toFixed(2)} × skopeo's whole copy)`,
+    );
   } finally {
     await registry.stop();
     rmSync(scratch, { recursive: true, force: true });
