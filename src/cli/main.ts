@@ -40,7 +40,7 @@ const COMMANDS: ReadonlyArray<{ names: readonly string[]; load: () => Promise<Re
 
 /**
  * The program with the command `argv` names, or with every command when it names none of them (help,
- * a typo that wants suggestions, --version).
+ * a typo that wants suggestions); with none for a bare --version.
  */
 export async function buildProgram(io: CliIO, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('strata')
@@ -50,8 +50,11 @@ export async function buildProgram(io: CliIO, argv: readonly string[] = []): Pro
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   // The program's own options are flags, so the first word that is not one names the command.
-  const named = argv.slice(2).find((a) => !a.startsWith('-'));
+  const args = argv.slice(2);
+  const named = args.find((a) => !a.startsWith('-'));
   const only = COMMANDS.filter((c) => named !== undefined && c.names.includes(named));
+  const versionOnly = args.length === 1 && (args[0] === '--version' || args[0] === '-V');
+  if (versionOnly) return program;
   for (const command of only.length > 0 ? only : COMMANDS)
     for (const register of await command.load()) register(program, io);
   for (const cmd of program.commands)

@@ -39,6 +39,8 @@ test('a named command brings its own module only; no name brings every command, 
   expect(await names()).toEqual(ALL);
   expect(await names('--help')).toEqual(ALL);
   expect(await names('help', 'tree')).toEqual(ALL);
+  expect(await names('--version')).toEqual([]);
+  expect((await runCli(['--version'])).stdout).toBe('0.1.0\n');
 });
 
 test('help lists every command; a typo is answered with the command it resembles', async () => {
