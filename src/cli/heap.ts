@@ -6,12 +6,15 @@
 import { setFlagsFromString } from 'node:v8';
 
 /**
- * Grow the old generation 20 % at a time. V8 lets it grow to several times what survives before it
- * collects: the explorer's peak RSS was 367 MiB that way, 306 MiB with this, with no slower keys (10 %:
- * 287 MiB, but collections during key presses took p95 from 126 to 175 ms).
+ * How far V8 lets the old generation grow past what survived the last full collection, in percent
+ * (by default it lets it reach several times that). The explorer loads at 20 %: its peak RSS was
+ * 367 MiB without, 306 MiB with (10 %: 287 MiB, but collections during key presses took p95 from 126
+ * to 175 ms). Once loaded it reads keys at 35 %: each key promotes a little (ink's text caches, row
+ * sets), and at 20 % a full collection's concurrent marking overlapped one frame in twenty, taking
+ * p95 from 55–65 to 85 ms; at 50 % the peak came within 1 MiB of the 300 MB bound.
  */
-export function holdOldGenerationGrowth(): void {
-  setFlagsFromString('--heap-growing-percent=20');
+export function setOldGenerationGrowth(percent: number): void {
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
 /**

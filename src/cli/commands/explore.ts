@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StrataError } from '../../errors.js';
-import { holdOldGenerationGrowth, holdYoungGeneration } from '../heap.js';
+import { holdYoungGeneration, setOldGenerationGrowth } from '../heap.js';
 import type { CliIO } from '../io.js';
 import { type ImageCommandOptions, imageOptions, toOpenOptions } from '../options.js';
 
@@ -50,11 +50,15 @@ export function registerExplore(program: Command, io: CliIO): void {
     const { runExplorer } = await loadExplorer();
     const tuneHeap = io.ownsProcess === true;
     if (tuneHeap) {
-      holdOldGenerationGrowth();
+      setOldGenerationGrowth(20);
       holdYoungGeneration(true);
     }
     await runExplorer({
-      onLoaded: () => tuneHeap && holdYoungGeneration(false),
+      onLoaded: () => {
+        if (!tuneHeap) return;
+        setOldGenerationGrowth(35);
+        holdYoungGeneration(false);
+      },
       ref,
       compare: opts.compare,
       open: toOpenOptions(opts),
