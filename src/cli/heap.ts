@@ -10,8 +10,8 @@ import { setFlagsFromString } from 'node:v8';
  * (by default it lets it reach several times that). The explorer loads at 20 %: its peak RSS was
  * 367 MiB without, 306 MiB with (10 %: 287 MiB, but collections during key presses took p95 from 126
  * to 175 ms). Once loaded it reads keys at 35 %: each key promotes a little (ink's text caches, row
- * sets), and at 20 % a full collection's concurrent marking overlapped one frame in twenty, taking
- * p95 from 55–65 to 85 ms; at 50 % the peak came within 1 MiB of the 300 MB bound.
+ * sets), and at 20 % a full collection's concurrent marking overlapped one frame in twenty: p95
+ * 72–89 ms against 55–83 ms at 35 %, peak RSS the same (280–289 MiB either way); 100 %: 326 MiB.
  */
 export function setOldGenerationGrowth(percent: number): void {
   setFlagsFromString(`--heap-growing-percent=${percent}`);
