@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
  * 367 MiB without, 306 MiB with (10 %: 287 MiB, but collections during key presses took p95 from 126
  * to 175 ms). Once loaded it reads keys at 35 %: each key promotes a little (ink's text caches, row
  * sets), and at 20 % a full collection's concurrent marking overlapped one frame in twenty: p95
- * 72–89 ms against 55–83 ms at 35 %, peak RSS the same (280–289 MiB either way); 100 %: 326 MiB.
+ * 72–87 ms against 55–83 ms at 35 %, peak RSS 263–286 against 280–289 MiB; 100 %: 326 MiB.
  */
 export function setOldGenerationGrowth(percent: number): void {
   setFlagsFromString(`--heap-growing-percent=${percent}`);
