@@ -94,13 +94,9 @@ export class VerifyingStream extends Transform {
   }
 
   override _flush(cb: TransformCallback): void {
-    const expected = { digest: this.expected, size: this.expectedSize };
-    const sizeProblem = blobProblem({ size: this.seen }, expected, this.what);
-    if (sizeProblem) {
-      cb(sizeProblem);
-      return;
-    }
+    // blobProblem reports a wrong length before a wrong digest, as the check above does mid-stream.
     const digest = this.hash ? `sha256:${this.hash.digest('hex')}` : undefined;
+    const expected = { digest: this.expected, size: this.expectedSize };
     cb(blobProblem({ digest, size: this.seen }, expected, this.what) ?? null);
   }
 }
