@@ -9,6 +9,7 @@ import type { Platform } from '../oci/platform.js';
 import { App } from './components/App.js';
 import type { Bindings } from './keys.js';
 import { CompareLoader } from './compare.js';
+import { rememberFrames } from './ink-output.js';
 import { ImageLoader, type Loader } from './load.js';
 import { markRender, writeTrace } from './trace.js';
 
@@ -67,6 +68,7 @@ async function once(opts: ExploreOptions, loader: Loader): Promise<Platform | un
 
 export async function runExplorer(opts: ExploreOptions): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
+  await rememberFrames();
   stdout.write(ENTER);
   try {
     let open = opts.open;
