@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     const loaded = s.now();
     const layers = Number(/Layers \((\d+)\)/.exec(s.screen.text())?.[1] ?? 1);
     await settle(s, 200);
+    const loadedRss = peakRssKiB(s.child.pid as number);
     const times: { kind: string; ms: number }[] = [];
     let silent = 0;
     for (const [kind, keys] of plan(layers)) {
@@ -134,7 +135,9 @@ async function main(): Promise<void> {
     console.log(
       `CPU time per key press (the work, whatever else runs): p50 ${pct(cpu, 50).toFixed(1)} ms, p95 ${pct(cpu, 95).toFixed(1)} ms, max ${(cpu.at(-1) ?? 0).toFixed(1)} ms; load average ${loadavg()[0]?.toFixed(2)} on ${cpus().length} cores`,
     );
-    console.log(`peak RSS of strata: ${rss === undefined ? 'unknown' : `${(rss / 1024).toFixed(0)} MiB`}`);
+    const mib = (kib: number | undefined) =>
+      kib === undefined ? 'unknown' : `${(kib / 1024).toFixed(0)} MiB`;
+    console.log(`peak RSS of strata: ${mib(rss)} (${mib(loadedRss)} by the time every layer was read)`);
   } finally {
     s.kill();
   }

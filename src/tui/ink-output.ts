@@ -88,10 +88,12 @@ const BLANK: StyledChar = Object.freeze({
 
 /** What a composer keeps between frames. */
 export class FrameMemory {
-  readonly cells = new RecentMap<StyledChar[]>(4096);
-  readonly widths = new RecentMap<number>(4096);
-  readonly blockWidths = new RecentMap<number>(1024);
-  readonly cuts = new RecentMap<string>(4096);
+  // A frame of the explorer writes ~150 lines: these keep the last few frames' worth, no more (a
+  // line's cells are ~120 objects).
+  readonly cells = new RecentMap<StyledChar[]>(512);
+  readonly widths = new RecentMap<number>(2048);
+  readonly blockWidths = new RecentMap<number>(512);
+  readonly cuts = new RecentMap<string>(512);
   /** Last frame's rows by index: the cells placed and the string they made. */
   rows: { cells: StyledChar[]; text: string }[] = [];
 

@@ -56,8 +56,9 @@ export function registerExplore(program: Command, io: CliIO): void {
     await runExplorer({
       onLoaded: () => {
         if (!tuneHeap) return;
+        // The young generation stays held: since frames are composed with memory (tui/ink-output.ts)
+        // keys allocate little, and letting it grow only added ~10 MiB of peak.
         setOldGenerationGrowth(35);
-        holdYoungGeneration(false);
       },
       ref,
       compare: opts.compare,
