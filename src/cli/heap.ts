@@ -18,12 +18,13 @@ export function setOldGenerationGrowth(percent: number): void {
 }
 
 /**
- * Keep the young generation at its first size (1 MiB semi-spaces) instead of letting it grow to
+ * Keep the young generation at its size (1 MiB semi-spaces at start) instead of letting it grow to
  * 16 MiB ones, or let it grow again. Loading an image builds objects that live to the end, so a larger
- * young generation only holds memory: peak RSS −10 to −20 MiB for analyze, −45 MiB while the explorer
- * loads. The explorer keeps it held while it reads keys too: with ink's frames composed from scratch that
- * made keys 40 % slower, with frames composed with memory it costs ~1 ms of p50 and saves ~10 MiB
- * (peak 264–279 MiB against 288–290 MiB, five and three runs).
+ * young generation only holds memory. V8 never shrinks it back, and loading strata's modules alone grew
+ * it to 8–16 MiB, so commands that hold an image set this before any module loads (`cli/main.ts`):
+ * explorer peak RSS 254–257 → 241–246 MiB by the end of loading, 376–436 → 330 MiB loading an image
+ * not yet indexed. The explorer lets it grow again once loaded: held while keys were read, p95 was
+ * 44–85 ms against 38–40 ms.
  */
 export function holdYoungGeneration(hold: boolean): void {
   setFlagsFromString(`--semi-space-growth-factor=${hold ? 1 : 2}`);

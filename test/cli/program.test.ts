@@ -1,6 +1,7 @@
 // The program loads only the module of the command a run names; help, --version and a mistyped
 // command still see every command.
-import { expect, test } from 'vitest';
+import { expect, test, vi } from 'vitest';
+import { holdYoungGeneration } from '../../src/cli/heap.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -28,6 +29,8 @@ const ALL = [
   'extract',
   'explore',
 ];
+vi.mock('../../src/cli/heap.js', () => ({ holdYoungGeneration: vi.fn(), setOldGenerationGrowth: vi.fn() }));
+
 const io = { out: () => {}, err: () => {}, now: () => Date.now() };
 const names = async (...args: string[]) =>
   (await buildProgram(io, ['node', 'strata', ...args])).commands.map((c) => c.name());
@@ -50,4 +53,22 @@ test('help lists every command; a typo is answered with the command it resembles
   expect(typo.code).not.toBe(0);
   expect(typo.stderr).toContain('(Did you mean analyze?)');
   expect((await runCli(['analyze', '--help'])).stdout).toContain('Usage: strata analyze');
+});
+
+test('commands that hold a whole image hold the young generation before their modules load, in their own process only', async () => {
+  const hold = vi.mocked(holdYoungGeneration);
+  const own = { ...io, ownsProcess: true };
+  for (const [args, held] of [
+    [['analyze', 'oci:x'], true],
+    [['explore', 'oci:x'], true],
+    [['tree', 'oci:x'], false],
+    [['--help'], false],
+  ] as const) {
+    hold.mockClear();
+    await buildProgram(own, ['node', 'strata', ...args]);
+    expect(hold.mock.calls, args.join(' ')).toEqual(held ? [[true]] : []);
+  }
+  hold.mockClear();
+  await buildProgram(io, ['node', 'strata', 'analyze', 'oci:x']); // a host program's process: untouched
+  expect(hold).not.toHaveBeenCalled();
 });

@@ -16,7 +16,6 @@ import { layerIndexes } from '../../image/layer-indexes.js';
 import { renderTableOrLines } from '../format/template.js';
 import { humanSizeWithPrecision } from '../../format/units.js';
 import { CiFailed } from '../ci-failed.js';
-import { holdYoungGeneration } from '../heap.js';
 import type { CliIO } from '../io.js';
 import { type ImageCommandOptions, imageOptions, toOpenOptions } from '../options.js';
 import { withImage } from './with-image.js';
@@ -159,7 +158,6 @@ export function registerAnalyze(program: Command, io: CliIO): void {
     const top = Number(opts.top ?? 20);
     if (!Number.isInteger(top) || top < 0) throw new StrataError('usage', '--top wants a whole number');
     const rules = opts.ci ? ciRules(opts) : {};
-    if (io.ownsProcess) holdYoungGeneration(true);
     let ok = true;
     await withImage(ref, opts, async (image, source) => {
       if (opts.dive) {

@@ -50,15 +50,13 @@ export function registerExplore(program: Command, io: CliIO): void {
     const { runExplorer } = await loadExplorer();
     const tuneHeap = io.ownsProcess === true;
     if (tuneHeap) {
-      setOldGenerationGrowth(20);
-      holdYoungGeneration(true);
+      setOldGenerationGrowth(20); // the young generation is held from the start (cli/main.ts)
     }
     await runExplorer({
       onLoaded: () => {
         if (!tuneHeap) return;
-        // The young generation stays held: since frames are composed with memory (tui/ink-output.ts)
-        // keys allocate little, and letting it grow only added ~10 MiB of peak.
         setOldGenerationGrowth(35);
+        holdYoungGeneration(false);
       },
       ref,
       compare: opts.compare,
