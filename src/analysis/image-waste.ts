@@ -3,7 +3,8 @@ import type { Image } from '../image/image.js';
 import type { LayerIndex } from '../layer/index-types.js';
 import { type LayerIndexOptions, layerIndexes } from '../image/layer-indexes.js';
 import type { ImageSource } from '../transports/types.js';
-import { type WasteReport, analyseWaste } from './waste.js';
+import type { UnionTree } from '../union/tree.js';
+import { type WasteReport, analyseWaste, wasteOfUnion } from './waste.js';
 
 /** Bump when analyseWaste's results change for the same layers, so cached reports are not reused. */
 const WASTE_REPORT_VERSION = 2;
@@ -20,6 +21,8 @@ export interface ImageWasteOptions extends LayerIndexOptions {
   results?: ResultCache;
   /** The image's layer indexes when the caller has them already. */
   indexes?: readonly LayerIndex[];
+  /** The merged filesystem of every layer when the caller has built it (the explorer's stepper has). */
+  union?: UnionTree;
   /** Only the first this many wasted files are wanted: `files` holds just those; `fileCount` says how many there are. */
   firstFiles?: number;
 }
@@ -45,10 +48,13 @@ export async function imageWaste(
     (wantsFew ? await results.get<WasteReport>(shortKey) : undefined) ??
     (await results.get<WasteReport>(key));
   if (cached) return first(cached, options.firstFiles);
-  // Waste never compares contents: the indexes are read without their content hashes.
-  const indexes =
-    options.indexes ?? (await layerIndexes(source, image, { ...options, contentHashes: false }));
-  const report = analyseWaste(indexes, { baseLayers });
+  const report = options.union
+    ? wasteOfUnion(options.union, image.layers.length, { baseLayers })
+    : analyseWaste(
+        // Waste never compares contents: the indexes are read without their content hashes.
+        options.indexes ?? (await layerIndexes(source, image, { ...options, contentHashes: false })),
+        { baseLayers },
+      );
   await results.put(key, report);
   await results.put(shortKey, first(report, SHORT_REPORT_FILES));
   return first(report, options.firstFiles);

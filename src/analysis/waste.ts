@@ -126,9 +126,18 @@ export function analyseWaste(
   indexes: readonly LayerIndex[],
   options: { baseLayers?: number } = {},
 ): WasteReport {
+  return wasteOfUnion(buildUnion(indexes), indexes.length, options);
+}
+
+/** analyseWaste from the merged filesystem of all `layers` layers, for a caller that has built it. */
+export function wasteOfUnion(
+  tree: UnionTree,
+  layers: number,
+  options: { baseLayers?: number } = {},
+): WasteReport {
+  if (tree.top !== layers - 1) throw new Error(`the union holds ${tree.top + 1} layers, not ${layers}`);
   const baseLayers = options.baseLayers ?? 1;
-  const tree = buildUnion(indexes);
-  const layerBytes = indexes.map(() => 0);
+  const layerBytes = new Array<number>(layers).fill(0);
   const files: WastedFile[] = [];
   let visibleBytes = 0;
   for (const inode of inodes(storedVersions(tree))) {

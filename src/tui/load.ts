@@ -15,7 +15,7 @@ import { parseManifest } from '../oci/manifest.js';
 import type { Platform } from '../oci/platform.js';
 import type { ImageSource } from '../transports/types.js';
 import type { DiffSummary } from '../union/diff.js';
-import { LayerChangeStepper } from '../union/tree.js';
+import { LayerChangeStepper, type UnionTree } from '../union/tree.js';
 import { TreeModel } from './model.js';
 import { Timeline } from './timeline.js';
 
@@ -158,13 +158,16 @@ export abstract class SnapshotStore {
 }
 
 export class ImageLoader extends SnapshotStore implements Loader {
-  private pumping = false;
+  /** The layers being added to the timeline, while that runs. */
+  private pumping?: Promise<void>;
   private closed = false;
   source?: ImageSource;
   /** Indexes read and not yet in the timeline: each is let go once it is (the timeline holds its entries). */
   private readonly waiting: (LayerIndex | undefined)[] = [];
   /** Applies layers to the union in order, each once, as the timeline takes them. */
   private stepper?: LayerChangeStepper = new LayerChangeStepper();
+  /** The stepper's union once every layer is in, until the waste is counted from it. */
+  private union?: UnionTree;
 
   constructor(
     readonly ref: string,
@@ -210,11 +213,19 @@ export class ImageLoader extends SnapshotStore implements Loader {
           await this.pump();
         },
       });
+      // A layer may have come in while the timeline was taking the one before: take it too.
+      while (this.pumping) await this.pumping;
+      await this.pump();
       if (this.closed) return;
       this.change({ phase: 'analysing' });
       await yieldToInput();
+      // Counted from the stepper's union: a second union of every layer had been the peak of memory.
       // The details pane lists as many wasted files as the terminal has rows; the rest need not stay in memory.
-      const waste = await imageWaste(this.source, image, { indexes, firstFiles: WASTE_ROWS_KEPT });
+      const waste = await imageWaste(this.source, image, {
+        ...(this.union ? { union: this.union } : { indexes }),
+        firstFiles: WASTE_ROWS_KEPT,
+      });
+      this.union = undefined;
       this.change({ phase: 'ready', waste });
     } catch (err) {
       this.change({ phase: 'failed', error: (err as Error).message });
@@ -234,23 +245,27 @@ export class ImageLoader extends SnapshotStore implements Loader {
   }
 
   /** Add every layer whose index, and all below it, are in; one at a time, input handled between. */
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
-    try {
-      const t = this.snap.timeline;
-      while (!this.closed && this.stepper && this.waiting[t.layers] !== undefined) {
-        const layer = t.layers;
-        t.addLayer(this.stepper.step(this.waiting[layer] as LayerIndex));
-        this.waiting[layer] = undefined;
-        // The stepper holds a whole union tree; once every layer is in, the timeline is all that is needed.
-        if (t.layers === this.snap.layers.length) this.stepper = undefined;
-        this.change({});
-        await yieldToInput();
-        await this.snap.model.warm(t.layers - 1, () => yieldToInput());
+  private pump(): Promise<void> {
+    this.pumping ??= this.drain().finally(() => {
+      this.pumping = undefined;
+    });
+    return this.pumping;
+  }
+
+  private async drain(): Promise<void> {
+    const t = this.snap.timeline;
+    while (!this.closed && this.stepper && this.waiting[t.layers] !== undefined) {
+      const layer = t.layers;
+      t.addLayer(this.stepper.step(this.waiting[layer] as LayerIndex));
+      this.waiting[layer] = undefined;
+      // The stepper holds a whole union tree; once every layer is in, only the waste count needs it.
+      if (t.layers === this.snap.layers.length) {
+        this.union = this.stepper.union();
+        this.stepper = undefined;
       }
-    } finally {
-      this.pumping = false;
+      this.change({});
+      await yieldToInput();
+      await this.snap.model.warm(t.layers - 1, () => yieldToInput());
     }
   }
 

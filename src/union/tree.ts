@@ -375,6 +375,24 @@ export class LayerChangeStepper {
     this.builder.apply(index, this.next++, true);
     return this.builder.changes();
   }
+
+  /**
+   * The merged filesystem of the layers applied so far, as buildUnion gives it for them: for a reader
+   * that stepped through every layer and wants the union too, without building it a second time. The
+   * stepper must not step again afterwards.
+   */
+  union(): UnionTree {
+    const b = this.builder;
+    computeSizes(b.root);
+    return {
+      top: this.next - 1,
+      root: b.root,
+      nodes: b.nodes,
+      removed: b.removed,
+      retired: b.retired,
+      changes: b.changes(),
+    };
+  }
 }
 
 export interface Provenance {

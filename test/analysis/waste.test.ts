@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { analyseWaste } from '../../src/analysis/waste.js';
-import { dir, file, hardlink, layer, opaque, symlink, whiteout } from '../union/layers.js';
+import { analyseWaste, wasteOfUnion } from '../../src/analysis/waste.js';
+import { LayerChangeStepper, buildUnion } from '../../src/union/tree.js';
+import { dir, file, hardlink, layer, opaque, symlink, syntheticStack, whiteout } from '../union/layers.js';
 import { cases, MB } from './cases.js';
 
 const brief = (stack: Parameters<typeof analyseWaste>[0]) =>
@@ -104,5 +105,22 @@ describe('rules', () => {
       wastedBytes: 0,
       user: { wastedPercent: null },
     });
+  });
+});
+
+describe('waste from a union the caller built', () => {
+  test('a stepper’s union counts what analyseWaste counts from the indexes', () => {
+    for (const stack of [syntheticStack(12), ...Object.values(cases)]) {
+      const stepper = new LayerChangeStepper();
+      for (const index of stack) stepper.step(index);
+      expect(wasteOfUnion(stepper.union(), stack.length, { baseLayers: 2 })).toEqual(
+        analyseWaste(stack, { baseLayers: 2 }),
+      );
+    }
+  });
+
+  test('a union of fewer layers than the image is refused', () => {
+    const stack = syntheticStack(4);
+    expect(() => wasteOfUnion(buildUnion(stack, 2), stack.length)).toThrow(/holds 3 layers, not 4/);
   });
 });

@@ -217,4 +217,19 @@ describe('LayerChangeStepper', () => {
       expect(stepper.layers).toBe(stack.length);
     }
   });
+
+  test('its union after the last layer is the one buildUnion makes of the whole stack', () => {
+    for (const stack of [syntheticStack(12), ...Object.values(CASES)]) {
+      const stepper = new LayerChangeStepper();
+      for (const index of stack) stepper.step(index);
+      const stepped = stepper.union();
+      const built = buildUnion(stack);
+      expect(stepped.top).toBe(built.top);
+      expect([...stepped.nodes.keys()]).toEqual([...built.nodes.keys()]);
+      expect(stepped.root.size).toBe(built.root.size);
+      expect(stepped.retired).toEqual(built.retired);
+      expect([...stepped.removed]).toEqual([...built.removed]);
+      expect(stepped.changes).toEqual(built.changes);
+    }
+  });
 });

@@ -1,0 +1,34 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { analyseWaste } from '../../src/analysis/waste.js';
+import { ImageLoader } from '../../src/tui/load.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+
+const SAMPLE = `docker-archive:${join(REPO_ROOT, 'fixtures', 'sample-image.tar')}`;
+let root: string;
+const saved = process.env.STRATA_ROOT;
+
+beforeEach(() => {
+  // A store of its own: no cached waste report, so the loader counts it.
+  root = mkdtempSync(join(tmpdir(), 'strata-load-'));
+  process.env.STRATA_ROOT = root;
+});
+afterEach(() => {
+  if (saved === undefined) delete process.env.STRATA_ROOT;
+  else process.env.STRATA_ROOT = saved;
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('the loader counts the waste from the union it stepped through, as analyseWaste counts it', async () => {
+  const loader = new ImageLoader(SAMPLE);
+  await loader.open();
+  await loader.read();
+  const snap = loader.getSnapshot();
+  expect(snap.phase).toBe('ready');
+  expect(snap.timeline.layers).toBe(snap.layers.length);
+  expect(snap.waste).toEqual(analyseWaste(await loader.indexes()));
+  expect(snap.waste?.fileCount).toBe(1);
+  await loader.close();
+});
