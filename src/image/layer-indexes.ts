@@ -80,10 +80,15 @@ export async function layerIndexes(
   const out = new Array<LayerIndex | Buffer>(image.layers.length);
   // Largest first: with a layer per worker, the big ones finishing last would leave cores idle.
   const queue = [...image.layers].sort((a, b) => (b.blob.size ?? 0) - (a.blob.size ?? 0));
+  let reading = 0;
   const worker = async () => {
     for (let layer = queue.shift(); layer; layer = queue.shift()) {
       try {
-        const got = await indexOne(cache, source, layer, options);
+        reading++;
+        const got = await indexOne(cache, source, layer, options).finally(() => reading--);
+        // The last read is done: the stream workers go before onLayer builds on the indexes (the
+        // explorer's timeline), so their memory and what it builds are not needed at once.
+        if (options.onLayer && queue.length === 0 && reading === 0) await stopIdleWorkers();
         const index = options.onLayer && Buffer.isBuffer(got) ? decodeLayerIndex(got, options) : got;
         out[layer.index] = index;
         if (options.onLayer) await options.onLayer(layer.index, index as LayerIndex);
