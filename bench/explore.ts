@@ -2,7 +2,8 @@
 // in a pseudo-terminal, ~200 keys once every layer is read, each timed from writing the key to the end
 // of the next frame ink writes. Needs `npm run build`.
 //   BENCH_IMAGE=oci:/path/to/layout:tag npx tsx bench/explore.ts     (default: the sample image)
-import { mkdtempSync, readFileSync } from 'node:fs';
+//   BENCH_COLD=1: a store of its own, so no layer is indexed yet (the load scans every layer)
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FRAME_END, KEYS, PtySession } from '../test/tui/pty.js';
@@ -79,11 +80,13 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 async function main(): Promise<void> {
-  const trace = join(mkdtempSync(join(tmpdir(), 'strata-bench-explore-')), 'trace.json');
+  const scratch = mkdtempSync(join(tmpdir(), 'strata-bench-explore-'));
+  const trace = join(scratch, 'trace.json');
+  const cold = process.env.BENCH_COLD === '1' ? { STRATA_ROOT: join(scratch, 'root') } : {};
   const s = new PtySession([process.execPath, join(REPO, 'bin', 'strata.js'), 'explore', IMAGE], {
     cols: COLS,
     rows: ROWS,
-    env: { STRATA_EXPLORE_TRACE: trace },
+    env: { STRATA_EXPLORE_TRACE: trace, ...cold },
   });
   try {
     await s.waitFor((t) => t.includes('Layers'), 60_000, 'the first frame');
@@ -107,7 +110,9 @@ async function main(): Promise<void> {
     s.type('q');
     await s.exited;
     const sorted = times.map((t) => t.ms).sort((a, b) => a - b);
-    console.log(`image: ${IMAGE} (${layers} layers), terminal ${COLS}x${ROWS}`);
+    console.log(
+      `image: ${IMAGE} (${layers} layers${cold.STRATA_ROOT ? ', none indexed yet' : ''}), terminal ${COLS}x${ROWS}`,
+    );
     console.log(`first frame ${fmtMs(firstFrame)}, all layers read and waste counted ${fmtMs(loaded)}`);
     console.log(
       `${times.length} key presses redrew (${silent} changed nothing on screen): p50 ${pct(sorted, 50).toFixed(1)} ms, p95 ${pct(sorted, 95).toFixed(1)} ms, max ${(sorted.at(-1) ?? 0).toFixed(1)} ms`,
@@ -140,6 +145,7 @@ async function main(): Promise<void> {
     console.log(`peak RSS of strata: ${mib(rss)} (${mib(loadedRss)} by the time every layer was read)`);
   } finally {
     s.kill();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
