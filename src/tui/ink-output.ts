@@ -86,11 +86,17 @@ const BLANK: StyledChar = Object.freeze({
   styles: [],
 }) as StyledChar;
 
+/** A line split into styled cells, with the columns of each when some take more than one. */
+interface SplitLine {
+  cells: StyledChar[];
+  widths?: number[];
+}
+
 /** What a composer keeps between frames. */
 export class FrameMemory {
   // A frame of the explorer writes ~150 lines: these keep the last few frames' worth, no more (a
   // line's cells are ~120 objects).
-  readonly cells = new RecentMap<StyledChar[]>(512);
+  readonly cells = new RecentMap<SplitLine>(512);
   readonly widths = new RecentMap<number>(2048);
   readonly blockWidths = new RecentMap<number>(512);
   readonly cuts = new RecentMap<string>(512);
@@ -109,8 +115,13 @@ export class FrameMemory {
     });
   }
 
-  styledCells(line: string): StyledChar[] {
-    return remembered(this.cells, line, () => styledCharsFromTokens(tokenize(line)));
+  /** A line's cells and the columns each takes (none when every cell takes one, as most do). */
+  styledCells(line: string): SplitLine {
+    return remembered(this.cells, line, () => {
+      const cells = styledCharsFromTokens(tokenize(line));
+      const widths = cells.map((cell) => Math.max(1, this.width(cell.value)));
+      return { cells, widths: widths.every((w) => w === 1) ? undefined : widths };
+    });
   }
 
   cut(line: string, from: number, to: number): string {
@@ -164,13 +175,18 @@ function place(
     if (!cells) return;
     let line = original;
     for (const transform of op.transformers) line = transform(line, index);
-    let column = x;
-    for (const cell of memory.styledCells(line)) {
-      cells[column] = cell;
-      const width = Math.max(1, memory.width(cell.value));
-      for (let i = 1; i < width; i++)
-        cells[column + i] = { type: 'char', value: '', fullWidth: false, styles: cell.styles };
-      column += width;
+    const split = memory.styledCells(line);
+    if (!split.widths) {
+      for (let i = 0; i < split.cells.length; i++) cells[x + i] = split.cells[i] as StyledChar;
+    } else {
+      let column = x;
+      split.cells.forEach((cell, i) => {
+        const width = split.widths?.[i] ?? 1;
+        cells[column] = cell;
+        for (let j = 1; j < width; j++)
+          cells[column + j] = { type: 'char', value: '', fullWidth: false, styles: cell.styles };
+        column += width;
+      });
     }
     row++;
   });
