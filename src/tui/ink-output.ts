@@ -11,9 +11,11 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  type AnsiCode,
   type StyledChar,
+  ansiCodesToString,
+  diffAnsiCodes,
   styledCharsFromTokens,
-  styledCharsToString,
   tokenize,
 } from '@alcalzone/ansi-tokenize';
 import sliceAnsi from 'slice-ansi';
@@ -86,6 +88,56 @@ const BLANK: StyledChar = Object.freeze({
   styles: [],
 }) as StyledChar;
 
+/**
+ * The style sets cells carry, one array per distinct set (a screen uses a few dozen), so that equal
+ * sets are the same array and the codes between two sets are worked out once.
+ */
+export class StyleSets {
+  private readonly sets = new Map<string, AnsiCode[]>([['', BLANK.styles]]);
+  private readonly between = new Map<AnsiCode[], Map<AnsiCode[], string>>();
+
+  /** The one array for this set of codes. */
+  one(codes: AnsiCode[]): AnsiCode[] {
+    const key = codes.map((c) => `${c.code}\u0000${c.endCode}`).join('\u0001');
+    let set = this.sets.get(key);
+    if (!set) {
+      set = codes;
+      this.sets.set(key, set);
+    }
+    return set;
+  }
+
+  /** The codes that turn styles `from` into `to`: what ansi-tokenize's styledCharsToString writes. */
+  private transition(from: AnsiCode[], to: AnsiCode[]): string {
+    let row = this.between.get(from);
+    if (!row) {
+      row = new Map();
+      this.between.set(from, row);
+    }
+    let codes = row.get(to);
+    if (codes === undefined) {
+      codes = ansiCodesToString(diffAnsiCodes(from, to));
+      row.set(to, codes);
+    }
+    return codes;
+  }
+
+  /** A row of cells as a string: each character, with codes only where the style set changes. */
+  row(cells: readonly (StyledChar | undefined)[]): string {
+    let out = '';
+    let styles = BLANK.styles;
+    for (const cell of cells) {
+      if (cell === undefined) continue;
+      if (cell.styles !== styles) {
+        out += this.transition(styles, cell.styles);
+        styles = cell.styles;
+      }
+      out += cell.value;
+    }
+    return out + this.transition(styles, BLANK.styles);
+  }
+}
+
 /** A line split into styled cells, with the columns of each when some take more than one. */
 interface SplitLine {
   cells: StyledChar[];
@@ -100,6 +152,7 @@ export class FrameMemory {
   readonly widths = new RecentMap<number>(2048);
   readonly blockWidths = new RecentMap<number>(512);
   readonly cuts = new RecentMap<string>(512);
+  readonly styles = new StyleSets();
   /** Last frame's rows by index: the cells placed and the string they made. */
   rows: { cells: StyledChar[]; text: string }[] = [];
 
@@ -119,6 +172,7 @@ export class FrameMemory {
   styledCells(line: string): SplitLine {
     return remembered(this.cells, line, () => {
       const cells = styledCharsFromTokens(tokenize(line));
+      for (const cell of cells) cell.styles = this.styles.one(cell.styles);
       const widths = cells.map((cell) => Math.max(1, this.width(cell.value)));
       return { cells, widths: widths.every((w) => w === 1) ? undefined : widths };
     });
@@ -133,7 +187,7 @@ export class FrameMemory {
     const last = this.rows[index];
     if (last && last.cells.length === cells.length && last.cells.every((cell, i) => cell === cells[i]))
       return last.text;
-    const text = styledCharsToString(cells.filter((cell) => cell !== undefined)).trimEnd();
+    const text = this.styles.row(cells).trimEnd();
     this.rows[index] = { cells, text };
     return text;
   }
