@@ -4,7 +4,8 @@
  * back into a string, with caches that die with the frame. A key press in the explorer changes a few
  * rows of the 40 on screen, so most of that work is repeated. This composer does what ink's does,
  * cell for cell (the test compares the two on random frames), but remembers lines it has split, cuts
- * it has made and rows whose cells are the same objects as last frame's.
+ * it has made and rows whose cells are the same objects as last frame's, and writes a row's style codes
+ * only where its style set changes.
  *
  * It replaces `get` on ink's own Output class (found by file, as ink does not export it), and only on
  * the ink version it was checked against; any other version is left as it is.
