@@ -274,7 +274,8 @@ let installed = false;
 /** Have ink compose its frames with memory between them. Once per process; false if ink is not the checked version. */
 export async function rememberFrames(): Promise<boolean> {
   if (installed) return true;
-  const Output = await inkOutputClass();
+  // ink laid out differently (bundled, another release): its own composer is as correct, only slower.
+  const Output = await inkOutputClass().catch(() => undefined);
   if (!Output) return false;
   const memory = new FrameMemory();
   Output.prototype.get = function composeWithMemory(this: InkOutput) {
