@@ -230,13 +230,13 @@ function place(
     if (!cells) return;
     let line = original;
     for (const transform of op.transformers) line = transform(line, index);
-    const split = memory.styledCells(line);
-    if (!split.widths) {
-      for (let i = 0; i < split.cells.length; i++) cells[x + i] = split.cells[i] as StyledChar;
+    const { cells: split, widths } = memory.styledCells(line);
+    if (!widths) {
+      for (let i = 0; i < split.length; i++) cells[x + i] = split[i] as StyledChar;
     } else {
       let column = x;
-      split.cells.forEach((cell, i) => {
-        const width = split.widths?.[i] ?? 1;
+      split.forEach((cell, i) => {
+        const width = widths[i] ?? 1;
         cells[column] = cell;
         for (let j = 1; j < width; j++)
           cells[column + j] = { type: 'char', value: '', fullWidth: false, styles: cell.styles };

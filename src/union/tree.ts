@@ -340,6 +340,11 @@ export function buildUnion(indexes: readonly LayerIndex[], upTo = indexes.length
   for (let layer = 0; layer <= top; layer++) {
     builder.apply(indexes[layer] as LayerIndex, layer, layer === top);
   }
+  return treeOf(builder, top);
+}
+
+/** The builder's state as a UnionTree, directory sizes counted; `top` is the last layer applied. */
+function treeOf(builder: UnionBuilder, top: number): UnionTree {
   computeSizes(builder.root);
   return {
     top,
@@ -382,16 +387,7 @@ export class LayerChangeStepper {
    * stepper must not step again afterwards.
    */
   union(): UnionTree {
-    const b = this.builder;
-    computeSizes(b.root);
-    return {
-      top: this.next - 1,
-      root: b.root,
-      nodes: b.nodes,
-      removed: b.removed,
-      retired: b.retired,
-      changes: b.changes(),
-    };
+    return treeOf(this.builder, this.next - 1);
   }
 }
 
