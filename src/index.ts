@@ -26,7 +26,12 @@ export { openStore } from './transports/store.js';
 // Looking inside layers: one scan per layer, the union filesystem, waste.
 export type { IndexEntry, EntryKind, LayerIndex } from './layer/index-types.js';
 export { scanLayerIndex } from './layer/index-scan.js';
-export { layerIndexes, type LayerIndexOptions } from './image/layer-indexes.js';
+export {
+  eachLayerIndex,
+  type IndexedLayer,
+  layerIndexes,
+  type LayerIndexOptions,
+} from './image/layer-indexes.js';
 export {
   buildUnion,
   layerChanges,

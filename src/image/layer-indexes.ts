@@ -18,9 +18,25 @@ export interface LayerIndexOptions extends DecodeOptions {
   /** Layers scanned at once (default 2). */
   concurrency?: number;
   onProgress?: LayerIndexProgress;
-  /** Each layer's index as soon as it is in (from the cache or a scan), in completion order. */
-  onLayer?: (layerIndex: number, index: LayerIndex) => void | Promise<void>;
   cache?: LayerIndexCache;
+  /**
+   * Which layers are read first: the largest (default: the big ones finishing last would leave cores
+   * idle), or the base first, for a caller that builds on the layers in order as they come.
+   */
+  order?: 'largest-first' | 'base-first';
+}
+
+/** A layer whose index is in: its unpacked size, and the index (a scanned one stays encoded until taken). */
+export interface IndexedLayer {
+  unpackedSize: number;
+  take(): LayerIndex;
+}
+
+function indexedLayer(got: LayerIndex | Buffer, unpackedSize: number, options: DecodeOptions): IndexedLayer {
+  return {
+    unpackedSize,
+    take: () => (Buffer.isBuffer(got) ? decodeLayerIndex(got, options) : got),
+  };
 }
 
 /** Counts the stored bytes that pass, for progress. */
@@ -67,31 +83,49 @@ async function scanEncoded(
 
 /**
  * The index of every layer of an image, base first: from the cache by diffID when it has one, else by
- * one read of the layer, which is then cached. Without onLayer, scanned indexes stay encoded (a few MB)
- * until every scan is done and the workers are gone, so their memory and the decoded indexes' are not
- * needed at once.
+ * one read of the layer, which is then cached. Scanned indexes stay encoded (a few MB) until every scan
+ * is done and the workers are gone, so their memory and the decoded indexes' are not needed at once.
  */
 export async function layerIndexes(
   source: ImageSource,
   image: Image,
   options: LayerIndexOptions = {},
 ): Promise<LayerIndex[]> {
+  const out = new Array<IndexedLayer>(image.layers.length);
+  await eachLayerIndex(
+    source,
+    image,
+    (i, layer) => {
+      out[i] = layer;
+    },
+    options,
+  );
+  return out.map((layer) => layer.take());
+}
+
+/**
+ * Each layer's index handed to `onLayer` as soon as it is in (from the cache or a scan), in completion
+ * order; the next read of that worker waits for `onLayer`. The stream workers are stopped once the last
+ * read is done, before its `onLayer`, so their memory and what a caller builds on the indexes (the
+ * explorer's timeline) are not needed at once.
+ */
+export async function eachLayerIndex(
+  source: ImageSource,
+  image: Image,
+  onLayer: (layerIndex: number, layer: IndexedLayer) => void | Promise<void>,
+  options: LayerIndexOptions = {},
+): Promise<void> {
   const cache = options.cache ?? new LayerIndexCache();
-  const out = new Array<LayerIndex | Buffer>(image.layers.length);
-  // Largest first: with a layer per worker, the big ones finishing last would leave cores idle.
-  const queue = [...image.layers].sort((a, b) => (b.blob.size ?? 0) - (a.blob.size ?? 0));
+  const queue = [...image.layers];
+  if (options.order !== 'base-first') queue.sort((a, b) => (b.blob.size ?? 0) - (a.blob.size ?? 0));
   let reading = 0;
   const worker = async () => {
     for (let layer = queue.shift(); layer; layer = queue.shift()) {
       try {
         reading++;
         const got = await indexOne(cache, source, layer, options).finally(() => reading--);
-        // The last read is done: the stream workers go before onLayer builds on the indexes (the
-        // explorer's timeline), so their memory and what it builds are not needed at once.
-        if (options.onLayer && queue.length === 0 && reading === 0) await stopIdleWorkers();
-        const index = options.onLayer && Buffer.isBuffer(got) ? decodeLayerIndex(got, options) : got;
-        out[layer.index] = index;
-        if (options.onLayer) await options.onLayer(layer.index, index as LayerIndex);
+        if (queue.length === 0 && reading === 0) await stopIdleWorkers();
+        await onLayer(layer.index, indexedLayer(got.index, got.unpackedSize, options));
       } catch (err) {
         queue.length = 0; // one failure fails the call: start no more layers
         throw err;
@@ -101,7 +135,6 @@ export async function layerIndexes(
   const workers = Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker);
   await Promise.all(workers);
   await stopIdleWorkers();
-  return out.map((index) => (Buffer.isBuffer(index) ? decodeLayerIndex(index, options) : index));
 }
 
 /** One layer's index: the cache's, else a fresh scan (left encoded), which is then cached. */
@@ -110,14 +143,14 @@ async function indexOne(
   source: ImageSource,
   layer: ImageLayer,
   options: LayerIndexOptions,
-): Promise<LayerIndex | Buffer> {
+): Promise<{ index: LayerIndex | Buffer; unpackedSize: number }> {
   const cached = await cache.get(layer.diffID, options);
-  if (cached) return cached;
+  if (cached) return { index: cached, unpackedSize: cached.unpackedSize };
   const scanned = await scanEncoded(source, layer, options.onProgress);
   await cache.putEncoded(
     { diffID: layer.diffID, unpackedSize: scanned.unpackedSize },
     scanned.members,
     scanned.encoded,
   );
-  return scanned.encoded;
+  return { index: scanned.encoded, unpackedSize: scanned.unpackedSize };
 }

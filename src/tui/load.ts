@@ -9,7 +9,7 @@ import { imageWaste } from '../analysis/image-waste.js';
 import type { WasteReport } from '../analysis/waste.js';
 import type { LayerIndexCache } from '../cache/layer-index-cache.js';
 import { type Image, type ImageLayer, type OpenImageOptions, openImage } from '../image/image.js';
-import { layerIndexes } from '../image/layer-indexes.js';
+import { type IndexedLayer, eachLayerIndex, layerIndexes } from '../image/layer-indexes.js';
 import type { LayerIndex } from '../layer/index-types.js';
 import { parseManifest } from '../oci/manifest.js';
 import type { Platform } from '../oci/platform.js';
@@ -162,8 +162,11 @@ export class ImageLoader extends SnapshotStore implements Loader {
   private pumping?: Promise<void>;
   private closed = false;
   source?: ImageSource;
-  /** Indexes read and not yet in the timeline: each is let go once it is (the timeline holds its entries). */
-  private readonly waiting: (LayerIndex | undefined)[] = [];
+  /**
+   * Layers read and not yet in the timeline, their indexes still encoded if scanned: each is decoded
+   * when the timeline takes it and let go once it has (the timeline holds its entries).
+   */
+  private readonly waiting: (IndexedLayer | undefined)[] = [];
   /** Applies layers to the union in order, each once, as the timeline takes them. */
   private stepper?: LayerChangeStepper = new LayerChangeStepper();
   /** The stepper's union once every layer is in, until the waste is counted from it. */
@@ -203,15 +206,18 @@ export class ImageLoader extends SnapshotStore implements Loader {
     const { image } = this.snap;
     if (!image || !this.source) return;
     try {
-      const indexes = await layerIndexes(this.source, image, {
+      const onLayer = async (i: number, layer: IndexedLayer) => {
+        this.waiting[i] = layer;
+        this.setLayer(i, { status: 'done', size: layer.unpackedSize });
+        await this.pump();
+      };
+      // Base first: the timeline takes layers in order, so the screen fills in from the base up and
+      // few layers wait (a big base read last had every other layer's index waiting for it).
+      await eachLayerIndex(this.source, image, onLayer, {
         cache: this.options.cache,
         concurrency: this.options.concurrency,
         onProgress: (i, bytes) => this.progress(i, bytes),
-        onLayer: async (i, index) => {
-          this.waiting[i] = index;
-          this.setLayer(i, { status: 'done', size: index.unpackedSize });
-          await this.pump();
-        },
+        order: 'base-first',
       });
       // A layer may have come in while the timeline was taking the one before: take it too.
       while (this.pumping) await this.pumping;
@@ -222,7 +228,7 @@ export class ImageLoader extends SnapshotStore implements Loader {
       // Counted from the stepper's union: a second union of every layer had been the peak of memory.
       // The details pane lists as many wasted files as the terminal has rows; the rest need not stay in memory.
       const waste = await imageWaste(this.source, image, {
-        ...(this.union ? { union: this.union } : { indexes }),
+        ...(this.union ? { union: this.union } : { indexes: await this.indexes() }),
         firstFiles: WASTE_ROWS_KEPT,
       });
       this.union = undefined;
@@ -256,7 +262,7 @@ export class ImageLoader extends SnapshotStore implements Loader {
     const t = this.snap.timeline;
     while (!this.closed && this.stepper && this.waiting[t.layers] !== undefined) {
       const layer = t.layers;
-      t.addLayer(this.stepper.step(this.waiting[layer] as LayerIndex));
+      t.addLayer(this.stepper.step((this.waiting[layer] as IndexedLayer).take()));
       this.waiting[layer] = undefined;
       // The stepper holds a whole union tree; once every layer is in, only the waste count needs it.
       if (t.layers === this.snap.layers.length) {
