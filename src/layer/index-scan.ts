@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import {
   BLOCK,
   MAX_EXTENSION_BYTES,
@@ -311,17 +310,19 @@ const KIND: Record<TarHeader['type'], EntryKind> = {
  * The stream is read to its end (so a verifier upstream sees every byte); the caller compares the diffID.
  */
 export async function scanLayerIndex(
-  tar: Readable,
+  tar: AsyncIterable<Buffer>,
   what: string,
   options: ScanOptions = {},
 ): Promise<LayerScan> {
   const hasher = options.measureOnly ? undefined : await contentHasher();
   const indexer = new LayerIndexer(what, { ...options, hasher });
+  // One chunk at a time, each handled before the next is asked for (decompressTransient relies on it).
+  const chunks = tar[Symbol.asyncIterator]();
   try {
-    for await (const chunk of tar) indexer.write(chunk as Buffer);
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) indexer.write(next.value);
     return indexer.finish();
   } catch (err) {
-    tar.destroy();
+    await chunks.return?.().catch(() => {});
     if (isStrataError(err)) throw err;
     throw invalid(`${what}: ${(err as Error)?.message ?? String(err)}`, err);
   }

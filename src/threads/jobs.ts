@@ -2,7 +2,7 @@
 // threads cannot start.
 import { type Hash, createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
-import { decompress } from '../layer/compression.js';
+import { decompressTransient } from '../layer/compression.js';
 import { LayerIndexEncoder } from '../layer/index-codec.js';
 import { scanLayerIndex } from '../layer/index-scan.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
@@ -20,7 +20,7 @@ export async function measureLayer(
   diffID: string,
   what: string,
 ): Promise<UnpackedSize> {
-  const tar = await decompress(stored, compression, what);
+  const tar = await decompressTransient(stored, compression, what);
   const scan = await scanLayerIndex(tar, what, { measureOnly: true });
   if (scan.diffID !== diffID) throw digestMismatch(`${what}: uncompressed content`, diffID, scan.diffID);
   return { size: scan.unpackedSize, entries: scan.members };
@@ -33,7 +33,7 @@ export async function indexLayer(
   diffID: string,
   what: string,
 ): Promise<EncodedIndex> {
-  const tar = await decompress(stored, compression, what);
+  const tar = await decompressTransient(stored, compression, what);
   const encoder = new LayerIndexEncoder();
   const scan = await scanLayerIndex(tar, what, { onEntry: (entry) => encoder.add(entry) });
   if (scan.diffID !== diffID) throw digestMismatch(`${what}: uncompressed content`, diffID, scan.diffID);

@@ -7,6 +7,7 @@ import { isStrataError } from '../../src/errors.js';
 import {
   checkCompression,
   decompress,
+  decompressTransient,
   sniffCompression,
   zstdBackend,
   zstdDecompressStream,
@@ -187,5 +188,76 @@ describe('decompress', () => {
       await new Promise((r) => setTimeout(r, 20));
       expect(source.destroyed, kind).toBe(true);
     }
+  });
+});
+
+describe('decompressTransient', () => {
+  /** Copy each chunk before asking for the next, as a reader of transient chunks must. */
+  async function copied(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const c of chunks) parts.push(Buffer.from(c));
+    return Buffer.concat(parts);
+  }
+
+  test('gives the bytes decompress gives, for one and for two concatenated gzip members', async () => {
+    // Larger than the reused output buffer many times over, so it is refilled while one input chunk lasts.
+    const big = Buffer.concat([payload, randomBytes(1_500_000), payload]);
+    const one = tool('gzip', ['-c'], big);
+    const two = Buffer.concat([
+      tool('gzip', ['-c'], big.subarray(0, 1000)),
+      tool('gzip', ['-c'], big.subarray(1000)),
+    ]);
+    for (const gz of [one, two]) {
+      for (const size of [7_919, 1 << 20]) {
+        const out = await copied(await decompressTransient(chunked(gz, size), 'gzip', 'layer 0'));
+        expect(out.equals(big)).toBe(true);
+      }
+    }
+    // The chunks do share one buffer: a reader that keeps them without copying sees them overwritten.
+    const kept: Buffer[] = [];
+    for await (const c of await decompressTransient(chunked(one), 'gzip', 'layer 0')) kept.push(c);
+    expect(Buffer.concat(kept).equals(big)).toBe(false);
+  });
+
+  test('other compressions are what decompress gives', async () => {
+    const zst = tool('zstd', ['-c', '-q'], payload);
+    expect((await copied(await decompressTransient(chunked(zst), 'zstd', 'layer 0'))).equals(payload)).toBe(
+      true,
+    );
+    expect(
+      (await copied(await decompressTransient(chunked(payload), 'none', 'layer 0'))).equals(payload),
+    ).toBe(true);
+  });
+
+  test('truncated, corrupt and mislabelled gzip are invalid errors naming the layer', async () => {
+    const gz = tool('gzip', ['-c'], payload);
+    const cut = await failure(
+      copied(await decompressTransient(chunked(gz.subarray(0, gz.length - 100)), 'gzip', 'layer 6')),
+    );
+    expect(cut).toMatchObject({ kind: 'invalid' });
+    expect(cut.message).toMatch(/^layer 6 is truncated/);
+    const bad = Buffer.from(gz);
+    bad.fill(0xff, 20, 400);
+    const corrupt = await failure(copied(await decompressTransient(chunked(bad), 'gzip', 'layer 6')));
+    expect(corrupt.message).toMatch(/^layer 6 has corrupt gzip data/);
+    const plain = await failure(decompressTransient(chunked(payload), 'gzip', 'layer 6'));
+    expect(plain.message).toMatch(/declared gzip but its bytes are uncompressed/);
+  });
+
+  test('a digest mismatch upstream reaches the reader unchanged', async () => {
+    const gz = tool('gzip', ['-c'], payload);
+    const verifier = new VerifyingStream(sha256('something else'), gz.length, 'layer 7');
+    const piping = pipeline(chunked(gz), verifier).catch(() => {});
+    const err = await failure(copied(await decompressTransient(verifier, 'gzip', 'layer 7')));
+    expect(err.kind).toBe('digest-mismatch');
+    await piping;
+  });
+
+  test('a reader that stops early releases the source', async () => {
+    const source = chunked(tool('gzip', ['-c'], payload));
+    const chunks = (await decompressTransient(source, 'gzip', 'layer 8'))[Symbol.asyncIterator]();
+    await chunks.next();
+    await chunks.return?.();
+    expect(source.destroyed).toBe(true);
   });
 });
