@@ -4,6 +4,7 @@
  * process). Measured on the 2.9 GB, 95,000-path bench image: see docs/PERFORMANCE.md.
  */
 import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
  * How far V8 lets the old generation grow past what survived the last full collection, in percent
@@ -28,4 +29,20 @@ export function setOldGenerationGrowth(percent: number): void {
  */
 export function holdYoungGeneration(hold: boolean): void {
   setFlagsFromString(`--semi-space-growth-factor=${hold ? 1 : 2}`);
+}
+
+let gc: (() => void) | undefined;
+
+/**
+ * A full collection now. The explorer calls it where loading has just left much garbage (every layer
+ * in the timeline; the waste counted): V8 would otherwise grow the heap by its growth factor on top of
+ * it first. Loading an image not yet indexed peaked at 329–341 MiB RSS without, 297–310 MiB with.
+ * `gc` exists in contexts made after --expose-gc is set.
+ */
+export function collectGarbage(): void {
+  if (!gc) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
 }

@@ -120,6 +120,12 @@ export function layerInfo(image: Image, layer: ImageLayer): LayerInfo {
 
 export interface LoaderOptions extends OpenImageOptions {
   cache?: LayerIndexCache;
+  /**
+   * Called where loading has just left much garbage: every layer in the timeline (the indexes and the
+   * union's working set), the waste counted. A host that owns its process collects it there, so the
+   * next step does not grow the heap on top of it.
+   */
+  collect?: () => void;
   /** Layers read at once (default 2, as layerIndexes). */
   concurrency?: number;
 }
@@ -224,6 +230,7 @@ export class ImageLoader extends SnapshotStore implements Loader {
       await this.pump();
       if (this.closed) return;
       this.change({ phase: 'analysing' });
+      this.options.collect?.();
       await yieldToInput();
       // Counted from the stepper's union: a second union of every layer had been the peak of memory.
       // The details pane lists as many wasted files as the terminal has rows; the rest need not stay in memory.
@@ -232,6 +239,7 @@ export class ImageLoader extends SnapshotStore implements Loader {
         firstFiles: WASTE_ROWS_KEPT,
       });
       this.union = undefined;
+      this.options.collect?.();
       this.change({ phase: 'ready', waste });
     } catch (err) {
       this.change({ phase: 'failed', error: (err as Error).message });

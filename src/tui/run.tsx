@@ -23,6 +23,8 @@ export interface ExploreOptions {
   stdout?: NodeJS.WriteStream;
   /** Every layer is in and the waste counted (or reading failed): from here on the app only answers keys. */
   onLoaded?: () => void;
+  /** Where loading has left much garbage (LoaderOptions.collect). */
+  collect?: () => void;
 }
 
 /** Alternate screen, SGR mouse reports (clicks and the wheel). */
@@ -75,7 +77,7 @@ export async function runExplorer(opts: ExploreOptions): Promise<void> {
     for (;;) {
       const loader = opts.compare
         ? new CompareLoader([opts.ref, opts.compare], open)
-        : new ImageLoader(opts.ref, open);
+        : new ImageLoader(opts.ref, { ...open, collect: opts.collect });
       const platform = await once(opts, loader);
       if (!platform) return;
       open = { ...open, platform };

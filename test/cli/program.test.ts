@@ -29,7 +29,11 @@ const ALL = [
   'extract',
   'explore',
 ];
-vi.mock('../../src/cli/heap.js', () => ({ holdYoungGeneration: vi.fn(), setOldGenerationGrowth: vi.fn() }));
+vi.mock('../../src/cli/heap.js', () => ({
+  holdYoungGeneration: vi.fn(),
+  setOldGenerationGrowth: vi.fn(),
+  collectGarbage: vi.fn(),
+}));
 
 const io = { out: () => {}, err: () => {}, now: () => Date.now() };
 const names = async (...args: string[]) =>

@@ -32,3 +32,31 @@ test('the loader counts the waste from the union it stepped through, as analyseW
   expect(snap.waste?.fileCount).toBe(1);
   await loader.close();
 });
+
+test('the loader asks its host to collect once every layer is in and once the waste is counted', async () => {
+  const seen: { layers: number; phase: string; waste: boolean }[] = [];
+  const loader: ImageLoader = new ImageLoader(SAMPLE, {
+    collect: () => {
+      const snap = loader.getSnapshot();
+      seen.push({ layers: snap.timeline.layers, phase: snap.phase, waste: snap.waste !== undefined });
+    },
+  });
+  await loader.open();
+  await loader.read();
+  const all = loader.getSnapshot().layers.length;
+  expect(seen).toEqual([
+    { layers: all, phase: 'analysing', waste: false },
+    { layers: all, phase: 'analysing', waste: false },
+  ]);
+  await loader.close();
+});
+
+test('collectGarbage runs a full collection in a process that did not start with --expose-gc', async () => {
+  const { collectGarbage } = await import('../../src/cli/heap.js');
+  expect((globalThis as { gc?: unknown }).gc).toBeUndefined();
+  const ref = new WeakRef({ garbage: true });
+  // A WeakRef's target is held until the job that made it ends.
+  await new Promise((r) => setTimeout(r, 0));
+  collectGarbage();
+  expect(ref.deref()).toBeUndefined();
+});

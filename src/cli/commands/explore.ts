@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StrataError } from '../../errors.js';
-import { holdYoungGeneration, setOldGenerationGrowth } from '../heap.js';
+import { collectGarbage, holdYoungGeneration, setOldGenerationGrowth } from '../heap.js';
 import type { CliIO } from '../io.js';
 import { type ImageCommandOptions, imageOptions, toOpenOptions } from '../options.js';
 
@@ -58,6 +58,7 @@ export function registerExplore(program: Command, io: CliIO): void {
         setOldGenerationGrowth(35);
         holdYoungGeneration(false);
       },
+      collect: tuneHeap ? collectGarbage : undefined,
       ref,
       compare: opts.compare,
       open: toOpenOptions(opts),
