@@ -3,7 +3,9 @@ import { LayerIndexCache } from '../cache/layer-index-cache.js';
 import { pipeline } from 'node:stream/promises';
 import { type DecodeOptions, decodeLayerIndex } from '../layer/index-codec.js';
 import type { LayerIndex } from '../layer/index-types.js';
-import { stopIdleWorkers, streamJob } from '../threads/pool.js';
+import { canDecompressFileSync } from '../layer/compression.js';
+import { fileJob, stopIdleWorkers, streamJob } from '../threads/pool.js';
+import type { EncodedIndex } from '../threads/protocol.js';
 import type { ImageSource } from '../transports/types.js';
 import type { Image, ImageLayer } from './image.js';
 
@@ -71,12 +73,26 @@ async function scanEncoded(
   onProgress?: LayerIndexProgress,
 ): Promise<ScannedLayer> {
   const what = `layer ${layer.index} (${layer.diffID})`;
+  const { compression } = layer.blob;
+  // A local blob: the worker reads the file itself (no stream, nothing passed between threads).
+  const file = canDecompressFileSync(compression)
+    ? await source.storedFile?.(layer.blob, layer.index)
+    : undefined;
+  if (file) {
+    const spec = { kind: 'index' as const, compression, diffID: layer.diffID, what, file };
+    const result = await fileJob(spec, (n) => onProgress?.(layer.index, n, layer.blob.size));
+    return encodedScan(result);
+  }
   const blob = await source.openLayer(layer.blob, layer.index, { diffIDChecked: true });
   const spec = { kind: 'index' as const, compression: layer.blob.compression, diffID: layer.diffID, what };
   // Nothing else reads the blob's chunks: they go to the worker without a copy.
   const job = streamJob(spec, { handOver: true });
   const counter = new ByteCounter((n) => onProgress?.(layer.index, n, layer.blob.size));
   const [, result] = await Promise.all([pipeline(blob, counter, job.input), job.result]);
+  return encodedScan(result);
+}
+
+function encodedScan(result: EncodedIndex): ScannedLayer {
   const encoded = Buffer.from(result.encoded.buffer, result.encoded.byteOffset, result.encoded.byteLength);
   return { encoded, members: result.members, unpackedSize: result.unpackedSize };
 }

@@ -1,9 +1,11 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Readable, pipeline } from 'node:stream';
 import { type ZlibOptions, constants as zlibConstants, createGunzip } from 'node:zlib';
 import { Decompress as FzstdDecompress } from 'fzstd';
-import { invalid, isStrataError, unsupported } from '../errors.js';
+import { fromSystemError, invalid, isStrataError, unsupported } from '../errors.js';
 import type { Compression } from '../oci/mediatypes.js';
+import type { FileRange } from '../transports/types.js';
 
 /** What the magic bytes say; bzip2 and xz are recognised only to be refused clearly. */
 export type SniffedCompression = Compression | 'bzip2' | 'xz';
@@ -167,6 +169,74 @@ export async function decompressTransient(
   return guard(inflater.inflateAll(peeked.stream), what, 'gzip');
 }
 
+/** Bytes read from a file at a time by `decompressFileSync`, into one buffer. */
+const FILE_READ = 1 << 20;
+
+/** Whether `decompressFileSync` can take a blob of this compression here (gzip needs zlib's handle). */
+export function canDecompressFileSync(declared: Compression): boolean {
+  if (declared === 'none') return true;
+  if (declared !== 'gzip') return false;
+  if (inflaterWorks === undefined) {
+    const probe = ReusingInflater.create();
+    probe?.close();
+    inflaterWorks = probe !== undefined;
+  }
+  return inflaterWorks;
+}
+
+let inflaterWorks: boolean | undefined;
+
+/**
+ * The uncompressed bytes of a stored blob in a local file, on this thread, without a stream: read into
+ * one buffer and (gzip) inflated into another, each chunk handed to `onChunk`, which must handle it
+ * before returning and keep no reference to it. For a thread that does nothing else (a stream worker
+ * indexing a local layer): nothing is allocated per chunk. `onRead` hears the stored bytes read so far.
+ * Errors as `decompress`'s; only for what `canDecompressFileSync` accepts.
+ */
+export function decompressFileSync(
+  range: FileRange,
+  declared: Compression,
+  what: string,
+  onChunk: (bytes: Buffer) => void,
+  onRead?: (storedBytes: number) => void,
+): void {
+  const inflater = declared === 'gzip' ? ReusingInflater.create() : undefined;
+  if (declared !== 'none' && !inflater) throw new Error(`decompressFileSync cannot read ${declared} here`);
+  let fd: number;
+  try {
+    fd = openSync(range.path, 'r');
+  } catch (err) {
+    inflater?.close();
+    throw fromSystemError(err, what);
+  }
+  const buffer = Buffer.allocUnsafeSlow(FILE_READ);
+  const read = (at: number) => {
+    try {
+      return readSync(fd, buffer, 0, Math.min(FILE_READ, range.length - at), range.offset + at);
+    } catch (err) {
+      throw fromSystemError(err, what);
+    }
+  };
+  try {
+    for (let at = 0; at < range.length; ) {
+      const n = read(at);
+      if (n === 0) throw invalid(`${what} is truncated: got ${at} of ${range.length} bytes`);
+      const chunk = buffer.subarray(0, n);
+      if (at === 0) checkSniffed(sniffCompression(chunk.subarray(0, SNIFF_BYTES)), declared, what);
+      at += n;
+      onRead?.(at);
+      if (!inflater) onChunk(chunk);
+      else for (const out of inflater.inflate(chunk, zlibConstants.Z_NO_FLUSH)) onChunk(out);
+    }
+    if (inflater) for (const out of inflater.inflate(Buffer.alloc(0), zlibConstants.Z_FINISH)) onChunk(out);
+  } catch (err) {
+    throw codecError(err, what, 'gzip');
+  } finally {
+    closeSync(fd);
+    inflater?.close();
+  }
+}
+
 /** zlib's native handle as Node's own synchronous path drives it (lib/zlib.js processChunkSync). */
 interface ZlibHandle {
   writeSync(
@@ -230,7 +300,8 @@ class ReusingInflater {
     this.gunzip.close();
   }
 
-  private *inflate(input: Buffer, flush: number): Generator<Buffer> {
+  /** Inflate one input chunk (Z_FINISH: the end); each output is valid until the next is asked for. */
+  *inflate(input: Buffer, flush: number): Generator<Buffer> {
     let offset = 0;
     let left = input.length;
     for (;;) {

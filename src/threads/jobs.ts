@@ -2,13 +2,14 @@
 // threads cannot start.
 import { type Hash, createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
-import { decompressTransient } from '../layer/compression.js';
+import { decompressFileSync, decompressTransient } from '../layer/compression.js';
+import { contentHasher } from '../layer/content-hash.js';
 import { LayerIndexEncoder } from '../layer/index-codec.js';
-import { scanLayerIndex } from '../layer/index-scan.js';
+import { type LayerScan, LayerIndexer, scanLayerIndex } from '../layer/index-scan.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
 import { blobProblem, digestMismatch } from '../oci/digest.js';
 import type { Compression } from '../oci/mediatypes.js';
-import type { EncodedIndex, JobKind, JobResults, JobSpec } from './protocol.js';
+import type { EncodedIndex, FileJobSpec, JobKind, JobResults, JobSpec } from './protocol.js';
 
 /**
  * Decompress a stored layer, check its diffID and count its unpacked size as the layer database records
@@ -36,6 +37,33 @@ export async function indexLayer(
   const tar = await decompressTransient(stored, compression, what);
   const encoder = new LayerIndexEncoder();
   const scan = await scanLayerIndex(tar, what, { onEntry: (entry) => encoder.add(entry) });
+  return encodedIndex(scan, encoder, diffID, what);
+}
+
+/**
+ * `indexLayer` of a layer stored in a local file, read on this thread without a stream (a stream
+ * worker's whole job: nothing allocated per chunk, no bytes passed between threads).
+ */
+export async function indexLayerFile(
+  spec: FileJobSpec,
+  onRead?: (storedBytes: number) => void,
+): Promise<EncodedIndex> {
+  const encoder = new LayerIndexEncoder();
+  const indexer = new LayerIndexer(spec.what, {
+    hasher: await contentHasher(),
+    onEntry: (e) => encoder.add(e),
+  });
+  decompressFileSync(spec.file, spec.compression, spec.what, (tar) => indexer.write(tar), onRead);
+  return encodedIndex(indexer.finish(), encoder, spec.diffID, spec.what);
+}
+
+/** The scan's index encoded, once its diffID is the layer's. */
+function encodedIndex(
+  scan: LayerScan,
+  encoder: LayerIndexEncoder,
+  diffID: string,
+  what: string,
+): EncodedIndex {
   if (scan.diffID !== diffID) throw digestMismatch(`${what}: uncompressed content`, diffID, scan.diffID);
   // A copy with a buffer of its own, so a worker can hand it over (pooled buffers cannot be).
   const encoded = new Uint8Array(encoder.finish(scan.diffID, scan.unpackedSize));

@@ -7,8 +7,17 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StrataError } from '../errors.js';
-import { JobFeed } from './jobs.js';
-import type { FromWorker, JobKind, JobResults, JobSpec, SerialError, ToWorker } from './protocol.js';
+import { JobFeed, indexLayerFile } from './jobs.js';
+import type {
+  EncodedIndex,
+  FileJobSpec,
+  FromWorker,
+  JobKind,
+  JobResults,
+  JobSpec,
+  SerialError,
+  ToWorker,
+} from './protocol.js';
 
 /** An idle worker is stopped after this long. */
 const IDLE_MS = 200;
@@ -25,6 +34,8 @@ export interface StreamJob<K extends JobKind> {
 interface Pending {
   inflight: number;
   waiting?: () => void;
+  /** A file job's progress: stored bytes read so far. */
+  onRead?: (bytes: number) => void;
   resolve(result: unknown): void;
   reject(err: Error): void;
 }
@@ -127,15 +138,28 @@ class StreamWorker {
     return this.jobs.size;
   }
 
-  open<K extends JobKind>(spec: JobSpec & { kind: K }, handOver: boolean): StreamJob<K> {
+  /** A job registered (the worker keeps the process alive until it settles), not yet sent. */
+  private begin<T>(onRead?: (bytes: number) => void): { id: number; pending: Pending; result: Promise<T> } {
     const id = this.nextId++;
     let pending!: Pending;
-    const result = new Promise<JobResults[K]>((resolve, reject) => {
-      pending = { inflight: 0, resolve: resolve as (r: unknown) => void, reject };
+    const result = new Promise<T>((resolve, reject) => {
+      pending = { inflight: 0, onRead, resolve: resolve as (r: unknown) => void, reject };
     });
     this.jobs.set(id, pending);
     clearTimeout(this.idle);
     this.worker.ref();
+    return { id, pending, result };
+  }
+
+  /** A file job: the worker reads the stored bytes itself. */
+  runFile(spec: FileJobSpec, onRead?: (bytes: number) => void): Promise<EncodedIndex> {
+    const { id, result } = this.begin<EncodedIndex>(onRead);
+    this.send({ t: 'file', id, spec });
+    return result;
+  }
+
+  open<K extends JobKind>(spec: JobSpec & { kind: K }, handOver: boolean): StreamJob<K> {
+    const { id, pending, result } = this.begin<JobResults[K]>();
     this.send({ t: 'start', id, spec });
     const batcher = new ChunkBatcher(handOver);
     const transfer = (piece: Uint8Array) => {
@@ -181,6 +205,8 @@ class StreamWorker {
         pending.waiting = undefined;
         go();
       }
+    } else if (message.t === 'read') {
+      pending.onRead?.(message.bytes);
     } else if (message.t === 'done') {
       this.settle(message.id)?.resolve(message.result);
     } else {
@@ -290,4 +316,13 @@ export function streamJob<K extends JobKind>(
   // A failed job takes its input down, so whoever feeds it stops instead of waiting for credit.
   job.result.catch((err: unknown) => job.input.destroy(err as Error));
   return job;
+}
+
+/**
+ * Index a layer stored in a local file on a stream worker that reads the file itself (STRATA_THREADS=0:
+ * in this thread). `onRead` hears the stored bytes read so far, every few MB.
+ */
+export function fileJob(spec: FileJobSpec, onRead?: (bytes: number) => void): Promise<EncodedIndex> {
+  const worker = pickWorker();
+  return worker ? worker.runFile(spec, onRead) : indexLayerFile(spec, onRead);
 }

@@ -3,6 +3,7 @@
 import type { ErrorKind } from '../errors.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
 import type { Compression } from '../oci/mediatypes.js';
+import type { FileRange } from '../transports/types.js';
 
 /** What a worker does with a layer's stored bytes: measure them for the layer database, or index them. */
 export type JobKind = 'measure' | 'index';
@@ -19,8 +20,15 @@ export interface JobSpec {
   stored?: { digest: string; size?: number };
 }
 
+/** An index job whose stored bytes are in a local file: the worker reads them itself, nothing is sent. */
+export interface FileJobSpec extends JobSpec {
+  kind: 'index';
+  file: FileRange;
+}
+
 export type ToWorker =
   | { t: 'start'; id: number; spec: JobSpec }
+  | { t: 'file'; id: number; spec: FileJobSpec }
   /** A chunk of the stored layer, transferred (the sender gave up its copy). */
   | { t: 'data'; id: number; chunk: Uint8Array }
   | { t: 'end'; id: number }
@@ -48,5 +56,7 @@ export interface JobResults {
 export type FromWorker =
   /** `bytes` of the job's input were taken in: the sender may send that many more. */
   | { t: 'ack'; id: number; bytes: number }
+  /** A file job has read this many stored bytes so far. */
+  | { t: 'read'; id: number; bytes: number }
   | { t: 'done'; id: number; result: JobResults[JobKind] }
   | { t: 'fail'; id: number; error: SerialError };

@@ -2,8 +2,8 @@
 // decompression, hashing and scanning run on another core beside the main thread's I/O.
 import { parentPort } from 'node:worker_threads';
 import { isStrataError } from '../errors.js';
-import { JobFeed } from './jobs.js';
-import type { FromWorker, JobKind, JobSpec, ToWorker } from './protocol.js';
+import { JobFeed, indexLayerFile } from './jobs.js';
+import type { FileJobSpec, FromWorker, JobKind, JobResults, JobSpec, ToWorker } from './protocol.js';
 
 const port = parentPort!;
 
@@ -33,7 +33,26 @@ const post = (message: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage
 function start(id: number, spec: JobSpec): void {
   const feed = new JobFeed(spec);
   jobs.set(id, feed);
-  feed.result.then(
+  report(id, feed.result);
+}
+
+/** Stored bytes between two progress messages of a file job. */
+const READ_REPORT = 4 << 20;
+
+/** A file job: read, inflate and index on this thread; progress every READ_REPORT bytes and at the end. */
+function startFile(id: number, spec: FileJobSpec): void {
+  let reported = 0;
+  const onRead = (bytes: number) => {
+    if (bytes < spec.file.length && bytes - reported < READ_REPORT) return; // the last always
+    reported = bytes;
+    post({ t: 'read', id, bytes });
+  };
+  report(id, indexLayerFile(spec, onRead));
+}
+
+/** Post a job's result (its encoded index handed over) or its error. */
+function report(id: number, result: Promise<JobResults[JobKind]>): void {
+  result.then(
     (result) => {
       const transfer = 'encoded' in result ? [result.encoded.buffer as ArrayBuffer] : undefined;
       post({ t: 'done', id, result }, transfer);
@@ -49,6 +68,7 @@ function start(id: number, spec: JobSpec): void {
 
 port.on('message', (message: ToWorker) => {
   if (message.t === 'start') return start(message.id, message.spec);
+  if (message.t === 'file') return startFile(message.id, message.spec);
   const feed = jobs.get(message.id);
   if (!feed) return;
   if (message.t === 'data') {

@@ -266,6 +266,7 @@ export async function createDockerArchiveSource(
       const range = await rangeOf(i);
       return layer.compression === 'none' ? range : undefined;
     },
+    storedFile: (_layer: LayerBlob, i: number) => rangeOf(i),
     close: () => archive.close(),
   };
 }

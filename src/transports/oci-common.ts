@@ -306,6 +306,7 @@ export function createLayoutSource(name: string, store: BlobStore, selector: Lay
       if (layer.compression !== 'none') return undefined;
       return rangeOf(layer, i);
     },
+    storedFile: (layer, i) => rangeOf(layer, i),
     close: () => store.close(),
   };
 }

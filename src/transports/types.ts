@@ -103,6 +103,11 @@ export interface ImageSource {
   openLayer(layer: LayerBlob, index: number, options?: OpenLayerOptions): Promise<Readable>;
   /** Where the blob sits in a local file, if it does and is stored uncompressed; lets readers seek. */
   layerFile?(layer: LayerBlob, index: number): Promise<FileRange | undefined>;
+  /**
+   * Where the blob sits, as stored (compressed or not), in a local file: for a reader that checks the
+   * content itself (the diffID) and reads the bytes without a stream. Undefined where it is not local.
+   */
+  storedFile?(layer: LayerBlob, index: number): Promise<FileRange | undefined>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, test } from 'vitest';
@@ -7,6 +10,7 @@ import { isStrataError } from '../../src/errors.js';
 import {
   checkCompression,
   decompress,
+  decompressFileSync,
   decompressTransient,
   sniffCompression,
   zstdBackend,
@@ -259,5 +263,90 @@ describe('decompressTransient', () => {
     await chunks.next();
     await chunks.return?.();
     expect(source.destroyed).toBe(true);
+  });
+});
+
+describe('decompressFileSync', () => {
+  /** The bytes at `offset` of a file that has other bytes around them, as in an archive. */
+  function stored(bytes: Buffer): { path: string; offset: number; length: number; done: () => void } {
+    const dir = mkdtempSync(join(tmpdir(), 'strata-file-sync-'));
+    const path = join(dir, 'archive');
+    writeFileSync(path, Buffer.concat([randomBytes(777), bytes, randomBytes(333)]));
+    return { path, offset: 777, length: bytes.length, done: () => rmSync(dir, { recursive: true }) };
+  }
+
+  function read(
+    range: { path: string; offset: number; length: number },
+    kind: 'gzip' | 'none',
+    what = 'layer 9',
+  ) {
+    const parts: Buffer[] = [];
+    let last = 0;
+    decompressFileSync(
+      range,
+      kind,
+      what,
+      (b) => parts.push(Buffer.from(b)),
+      (n) => {
+        last = n;
+      },
+    );
+    return { out: Buffer.concat(parts), last };
+  }
+
+  test('gives the bytes decompress gives, gzip (two members) and uncompressed, with the bytes read', () => {
+    const big = Buffer.concat([payload, randomBytes(2_500_000), payload]);
+    const gz = Buffer.concat([
+      tool('gzip', ['-c'], big.subarray(0, 5000)),
+      tool('gzip', ['-c'], big.subarray(5000)),
+    ]);
+    for (const [kind, bytes] of [
+      ['gzip', gz],
+      ['none', big],
+    ] as const) {
+      const file = stored(bytes);
+      try {
+        const { out, last } = read(file, kind);
+        expect(out.equals(big), kind).toBe(true);
+        expect(last, kind).toBe(bytes.length);
+      } finally {
+        file.done();
+      }
+    }
+  });
+
+  test('a short file, corrupt or mislabelled gzip and a missing file are clear errors naming the layer', () => {
+    const gz = tool('gzip', ['-c'], payload);
+    const bad = Buffer.from(gz);
+    bad.fill(0xff, 20, 400);
+    const cases: [Buffer, 'gzip' | 'none', RegExp, number][] = [
+      [gz.subarray(0, gz.length - 100), 'gzip', /^layer 9 is truncated/, 0],
+      [bad, 'gzip', /^layer 9 has corrupt gzip data/, 0],
+      [payload, 'gzip', /declared gzip but its bytes are uncompressed/, 0],
+      // The range runs past the file's end (the file shrank).
+      [payload, 'none', /^layer 9 is truncated: got \d+ of \d+ bytes/, 10_000],
+    ];
+    for (const [bytes, kind, message, extra] of cases) {
+      const file = stored(bytes);
+      try {
+        let err: unknown;
+        try {
+          read({ ...file, length: file.length + extra + (extra ? 333 : 0) }, kind);
+        } catch (e) {
+          err = e;
+        }
+        expect(isStrataError(err), String(err)).toBe(true);
+        expect((err as Error).message).toMatch(message);
+      } finally {
+        file.done();
+      }
+    }
+    let missing: unknown;
+    try {
+      read({ path: join(tmpdir(), 'strata-no-such-file'), offset: 0, length: 10 }, 'none');
+    } catch (e) {
+      missing = e;
+    }
+    expect(missing).toMatchObject({ kind: 'not-found' });
   });
 });
