@@ -31,12 +31,15 @@ export interface LayerIndexOptions extends DecodeOptions {
 /** A layer whose index is in: its unpacked size, and the index (a scanned one stays encoded until taken). */
 export interface IndexedLayer {
   unpackedSize: number;
+  /** Read from the layer's blob in this call (not found in the cache). */
+  scanned: boolean;
   take(): LayerIndex;
 }
 
 function indexedLayer(got: LayerIndex | Buffer, unpackedSize: number, options: DecodeOptions): IndexedLayer {
   return {
     unpackedSize,
+    scanned: Buffer.isBuffer(got),
     take: () => (Buffer.isBuffer(got) ? decodeLayerIndex(got, options) : got),
   };
 }

@@ -121,9 +121,10 @@ export function layerInfo(image: Image, layer: ImageLayer): LayerInfo {
 export interface LoaderOptions extends OpenImageOptions {
   cache?: LayerIndexCache;
   /**
-   * Called where loading has just left much garbage: every layer in the timeline (the indexes and the
-   * union's working set), the waste counted. A host that owns its process collects it there, so the
-   * next step does not grow the heap on top of it.
+   * Called where loading has just left much garbage: before each layer scanned in this load enters the
+   * timeline, once every layer is in (the indexes and the union's working set), once the waste is
+   * counted. A host that owns its process collects it there, so the next step does not grow the heap on
+   * top of it.
    */
   collect?: () => void;
   /** Layers read at once (default 2, as layerIndexes). */
@@ -270,7 +271,11 @@ export class ImageLoader extends SnapshotStore implements Loader {
     const t = this.snap.timeline;
     while (!this.closed && this.stepper && this.waiting[t.layers] !== undefined) {
       const layer = t.layers;
-      t.addLayer(this.stepper.step((this.waiting[layer] as IndexedLayer).take()));
+      const next = this.waiting[layer] as IndexedLayer;
+      // Scanning leaves the process little room (the workers' memory, the garbage of feeding them): a
+      // collection before each scanned layer's step keeps the build from growing the heap on top of it.
+      if (next.scanned) this.options.collect?.();
+      t.addLayer(this.stepper.step(next.take()));
       this.waiting[layer] = undefined;
       // The stepper holds a whole union tree; once every layer is in, only the waste count needs it.
       if (t.layers === this.snap.layers.length) {

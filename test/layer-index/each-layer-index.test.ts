@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LayerIndexCache } from '../../src/cache/layer-index-cache.js';
 import { type Image, openImage } from '../../src/image/image.js';
-import { eachLayerIndex, layerIndexes } from '../../src/image/layer-indexes.js';
+import { type IndexedLayer, eachLayerIndex, layerIndexes } from '../../src/image/layer-indexes.js';
 import type { ImageSource } from '../../src/transports/types.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 
@@ -49,7 +49,7 @@ test('layers are read largest first by default, base first when asked', async ()
 
 test('each layer is handed over with its unpacked size, and its index when taken equals layerIndexes', async () => {
   const cacheDir = mkdtempSync(join(work, 'cache-'));
-  const handed = new Map<number, { unpackedSize: number; take: () => unknown }>();
+  const handed = new Map<number, IndexedLayer>();
   // Scanned (the cache is empty), then read back from the cache: both kinds hand over the same.
   for (const round of ['scanned', 'cached']) {
     handed.clear();
@@ -60,6 +60,7 @@ test('each layer is handed over with its unpacked size, and its index when taken
     expect(handed.size, round).toBe(image.layers.length);
     for (const [i, layer] of handed) {
       expect(layer.unpackedSize, `${round} layer ${i}`).toBe(expected[i]?.unpackedSize);
+      expect(layer.scanned, `${round} layer ${i}`).toBe(round === 'scanned');
       expect(layer.take(), `${round} layer ${i}`).toEqual(expected[i]);
     }
   }
