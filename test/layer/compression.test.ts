@@ -44,6 +44,32 @@ async function failure(p: Promise<unknown>): Promise<{ kind?: string; message: s
   return err as { kind: string; message: string };
 }
 
+/** How a gzip reader under test reads a stream to its end (or fails). */
+type ReadAll = (stream: Readable, what: string) => Promise<unknown>;
+
+/** Truncated and corrupt gzip fail as 'invalid' errors naming the layer. */
+async function expectGzipFaults(read: ReadAll): Promise<void> {
+  const gz = tool('gzip', ['-c'], payload);
+  const cut = await failure(read(chunked(gz.subarray(0, gz.length - 100)), 'layer 6'));
+  expect(cut).toMatchObject({ kind: 'invalid' });
+  expect(cut.message).toMatch(/^layer 6 is truncated/);
+  const bad = Buffer.from(gz);
+  bad.fill(0xff, 20, 400);
+  const corrupt = await failure(read(chunked(bad), 'layer 6'));
+  expect(corrupt.kind).toBe('invalid');
+  expect(corrupt.message).toMatch(/^layer 6 has corrupt gzip data/);
+}
+
+/** A digest mismatch of the stored bytes, found upstream, reaches the reader unchanged. */
+async function expectUpstreamMismatch(read: ReadAll): Promise<void> {
+  const gz = tool('gzip', ['-c'], payload);
+  const verifier = new VerifyingStream(sha256('something else'), gz.length, 'layer 7');
+  const piping = pipeline(chunked(gz), verifier).catch(() => {});
+  const err = await failure(read(verifier, 'layer 7'));
+  expect(err.kind).toBe('digest-mismatch');
+  await piping;
+}
+
 describe('sniffCompression', () => {
   test('magic bytes of real compressors', () => {
     expect(sniffCompression(tool('gzip', ['-c'], payload))).toBe('gzip');
@@ -139,26 +165,11 @@ describe('decompress', () => {
   });
 
   test('truncated and corrupt gzip are invalid errors naming the layer', async () => {
-    const gz = tool('gzip', ['-c'], payload);
-    const cut = await failure(
-      collect(await decompress(chunked(gz.subarray(0, gz.length - 100)), 'gzip', 'layer 6')),
-    );
-    expect(cut).toMatchObject({ kind: 'invalid' });
-    expect(cut.message).toMatch(/^layer 6 is truncated/);
-    const bad = Buffer.from(gz);
-    bad.fill(0xff, 20, 400);
-    const corrupt = await failure(collect(await decompress(chunked(bad), 'gzip', 'layer 6')));
-    expect(corrupt.kind).toBe('invalid');
-    expect(corrupt.message).toMatch(/^layer 6 has corrupt gzip data/);
+    await expectGzipFaults(async (stream, what) => collect(await decompress(stream, 'gzip', what)));
   });
 
   test('a digest mismatch upstream reaches the reader unchanged', async () => {
-    const gz = tool('gzip', ['-c'], payload);
-    const verifier = new VerifyingStream(sha256('something else'), gz.length, 'layer 7');
-    const piping = pipeline(chunked(gz), verifier).catch(() => {});
-    const err = await failure(collect(await decompress(verifier, 'gzip', 'layer 7')));
-    expect(err.kind).toBe('digest-mismatch');
-    await piping;
+    await expectUpstreamMismatch(async (stream, what) => collect(await decompress(stream, 'gzip', what)));
   });
 
   test('memory stays bounded: output is produced only as it is read', async () => {
@@ -234,27 +245,15 @@ describe('decompressTransient', () => {
   });
 
   test('truncated, corrupt and mislabelled gzip are invalid errors naming the layer', async () => {
-    const gz = tool('gzip', ['-c'], payload);
-    const cut = await failure(
-      copied(await decompressTransient(chunked(gz.subarray(0, gz.length - 100)), 'gzip', 'layer 6')),
-    );
-    expect(cut).toMatchObject({ kind: 'invalid' });
-    expect(cut.message).toMatch(/^layer 6 is truncated/);
-    const bad = Buffer.from(gz);
-    bad.fill(0xff, 20, 400);
-    const corrupt = await failure(copied(await decompressTransient(chunked(bad), 'gzip', 'layer 6')));
-    expect(corrupt.message).toMatch(/^layer 6 has corrupt gzip data/);
+    await expectGzipFaults(async (stream, what) => copied(await decompressTransient(stream, 'gzip', what)));
     const plain = await failure(decompressTransient(chunked(payload), 'gzip', 'layer 6'));
     expect(plain.message).toMatch(/declared gzip but its bytes are uncompressed/);
   });
 
   test('a digest mismatch upstream reaches the reader unchanged', async () => {
-    const gz = tool('gzip', ['-c'], payload);
-    const verifier = new VerifyingStream(sha256('something else'), gz.length, 'layer 7');
-    const piping = pipeline(chunked(gz), verifier).catch(() => {});
-    const err = await failure(copied(await decompressTransient(verifier, 'gzip', 'layer 7')));
-    expect(err.kind).toBe('digest-mismatch');
-    await piping;
+    await expectUpstreamMismatch(async (stream, what) =>
+      copied(await decompressTransient(stream, 'gzip', what)),
+    );
   });
 
   test('a reader that stops early releases the source', async () => {
