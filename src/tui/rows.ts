@@ -23,7 +23,31 @@ export interface Rows {
   /** 1 when the row is the last shown child of its directory. */
   last: Uint8Array;
   /** Row of each path id, -1 when it has none. */
-  rowOf: Int32Array;
+  readonly rowOf: Int32Array;
+}
+
+/**
+ * Rows whose id → row map is made when first read: rows made ahead while loading (every layer's first
+ * screen) are mostly never shown, and the map is 4 bytes per path of the image for each.
+ */
+class RowSet implements Rows {
+  private byId?: Int32Array;
+
+  constructor(
+    readonly count: number,
+    readonly ids: Int32Array,
+    readonly depth: Uint16Array,
+    readonly last: Uint8Array,
+    private readonly paths: number,
+  ) {}
+
+  get rowOf(): Int32Array {
+    if (!this.byId) {
+      this.byId = new Int32Array(this.paths).fill(-1);
+      for (let row = 0; row < this.count; row++) this.byId[this.ids[row] as number] = row;
+    }
+    return this.byId;
+  }
 }
 
 /** Whether each path passes the marks and the filter itself, or has a descendant that does. */
@@ -83,7 +107,6 @@ export function flattenRows(t: Timeline, v: LayerView, opts: RowOptions): Rows {
   const ids = new Int32Array(count);
   const depth = new Uint16Array(count);
   const last = new Uint8Array(count);
-  const rowOf = new Int32Array(n).fill(-1);
   // A stack of [children, next position, depth] frames; each frame's list holds kept children only.
   const lists: number[][] = [];
   const positions: number[] = [];
@@ -110,11 +133,10 @@ export function flattenRows(t: Timeline, v: LayerView, opts: RowOptions): Rows {
     ids[row] = id;
     depth[row] = top;
     last[row] = pos === list.length - 1 ? 1 : 0;
-    rowOf[id] = row;
     row++;
     if (!opts.collapsed.has(id) && (t.children[id] as number[]).length > 0) push(id);
   }
-  return { count: row, ids, depth, last, rowOf };
+  return new RowSet(row, ids, depth, last, n);
 }
 
 /** The ├── └── drawing before a row's name, built from its ancestors' rows. */

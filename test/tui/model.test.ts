@@ -126,6 +126,17 @@ describe('rows', () => {
     expect(findMatch(t, rows, /\/etc\//, 0, -1)).toBe(2);
     expect(findMatch(t, rows, /nothing/, 0, 1)).toBeUndefined();
   });
+
+  test("each path's row, -1 for paths without one (collapsed away, removed)", () => {
+    const collapsed = new Set([t.idOf('/usr') as number]);
+    const v = computeLayerView(t, 1, 'layer');
+    const rows = flattenRows(t, v, { ...ALL, collapsed });
+    const expected = Array.from({ length: v.flags.length }, (_, id) =>
+      rows.ids.subarray(0, rows.count).indexOf(id),
+    );
+    expect(Array.from(rows.rowOf)).toEqual(expected);
+    expect(expected.filter((r) => r === -1).length).toBeGreaterThan(1); // the root and what /usr hides
+  });
 });
 
 describe('tree model', () => {
