@@ -87,7 +87,7 @@ async function scanEncoded(
     return encodedScan(result);
   }
   const blob = await source.openLayer(layer.blob, layer.index, { diffIDChecked: true });
-  const spec = { kind: 'index' as const, compression: layer.blob.compression, diffID: layer.diffID, what };
+  const spec = { kind: 'index' as const, compression, diffID: layer.diffID, what };
   // Nothing else reads the blob's chunks: they go to the worker without a copy.
   const job = streamJob(spec, { handOver: true });
   const counter = new ByteCounter((n) => onProgress?.(layer.index, n, layer.blob.size));
