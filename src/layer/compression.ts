@@ -132,17 +132,10 @@ export async function checkCompression(
  * as 'invalid' errors naming `what`; errors of the source stream (digest mismatches) pass unchanged.
  */
 export async function decompress(stream: Readable, declared: Compression, what: string): Promise<Readable> {
-  const peeked = await peekStream(stream, SNIFF_BYTES);
-  let kind: Compression;
-  try {
-    kind = checkSniffed(sniffCompression(peeked.head), declared, what);
-  } catch (err) {
-    peeked.stream.destroy();
-    throw err;
-  }
-  if (kind === 'none') return peeked.stream;
-  if (kind === 'gzip') return gunzipStream(peeked.stream, what);
-  return zstdDecompressStream(peeked.stream, what);
+  const checked = await checkCompression(stream, declared, what);
+  if (declared === 'none') return checked;
+  if (declared === 'gzip') return gunzipStream(checked, what);
+  return zstdDecompressStream(checked, what);
 }
 
 /**
@@ -156,17 +149,10 @@ export async function decompressTransient(
   declared: Compression,
   what: string,
 ): Promise<AsyncIterable<Buffer>> {
-  const inflater = declared === 'gzip' ? ReusingInflater.create() : undefined;
-  if (!inflater) return decompress(stream, declared, what);
-  const peeked = await peekStream(stream, SNIFF_BYTES);
-  try {
-    checkSniffed(sniffCompression(peeked.head), declared, what);
-  } catch (err) {
-    inflater.close();
-    peeked.stream.destroy();
-    throw err;
-  }
-  return guard(inflater.inflateAll(peeked.stream), what, 'gzip');
+  if (declared !== 'gzip') return decompress(stream, declared, what);
+  const checked = await checkCompression(stream, declared, what);
+  const inflater = ReusingInflater.create();
+  return inflater ? guard(inflater.inflateAll(checked), what, 'gzip') : gunzipStream(checked, what);
 }
 
 /** Bytes read from a file at a time by `decompressFileSync`, into one buffer. */
@@ -230,7 +216,7 @@ export function decompressFileSync(
     }
     if (inflater) for (const out of inflater.inflate(Buffer.alloc(0), zlibConstants.Z_FINISH)) onChunk(out);
   } catch (err) {
-    throw codecError(err, what, 'gzip');
+    throw inflater ? codecError(err, what, 'gzip') : err;
   } finally {
     closeSync(fd);
     inflater?.close();

@@ -305,6 +305,12 @@ const KIND: Record<TarHeader['type'], EntryKind> = {
   fifo: 'fifo',
 };
 
+/** An indexer with the content hasher its options need (none when it only measures). */
+export async function layerIndexer(what: string, options: ScanOptions = {}): Promise<LayerIndexer> {
+  const hasher = options.measureOnly ? undefined : await contentHasher();
+  return new LayerIndexer(what, { ...options, hasher });
+}
+
 /**
  * Index a decompressed layer tar in one read: entries, unpacked size and the diffID of the bytes read.
  * The stream is read to its end (so a verifier upstream sees every byte); the caller compares the diffID.
@@ -314,8 +320,7 @@ export async function scanLayerIndex(
   what: string,
   options: ScanOptions = {},
 ): Promise<LayerScan> {
-  const hasher = options.measureOnly ? undefined : await contentHasher();
-  const indexer = new LayerIndexer(what, { ...options, hasher });
+  const indexer = await layerIndexer(what, options);
   // One chunk at a time, each handled before the next is asked for (decompressTransient relies on it).
   const chunks = tar[Symbol.asyncIterator]();
   try {

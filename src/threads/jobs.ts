@@ -3,9 +3,8 @@
 import { type Hash, createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { decompressFileSync, decompressTransient } from '../layer/compression.js';
-import { contentHasher } from '../layer/content-hash.js';
 import { LayerIndexEncoder } from '../layer/index-codec.js';
-import { type LayerScan, LayerIndexer, scanLayerIndex } from '../layer/index-scan.js';
+import { type LayerScan, layerIndexer, scanLayerIndex } from '../layer/index-scan.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
 import { blobProblem, digestMismatch } from '../oci/digest.js';
 import type { Compression } from '../oci/mediatypes.js';
@@ -49,10 +48,7 @@ export async function indexLayerFile(
   onRead?: (storedBytes: number) => void,
 ): Promise<EncodedIndex> {
   const encoder = new LayerIndexEncoder();
-  const indexer = new LayerIndexer(spec.what, {
-    hasher: await contentHasher(),
-    onEntry: (e) => encoder.add(e),
-  });
+  const indexer = await layerIndexer(spec.what, { onEntry: (e) => encoder.add(e) });
   decompressFileSync(spec.file, spec.compression, spec.what, (tar) => indexer.write(tar), onRead);
   return encodedIndex(indexer.finish(), encoder, spec.diffID, spec.what);
 }
