@@ -265,15 +265,17 @@ class UnionBuilder {
 
   private pushVersion(node: UnionNode, entry: IndexEntry, implicit = false): void {
     // A path listed twice in one layer: the later entry is what the layer holds.
-    if (node.versions.at(-1)?.layer === this.layer) node.versions.pop();
-    const prev = node.versions.at(-1)?.entry ?? (node.addedIn < this.layer ? node.entry : undefined);
+    const kept = node.versions.at(-1)?.layer === this.layer ? node.versions.slice(0, -1) : node.versions;
+    const prev = kept.at(-1)?.entry ?? (node.addedIn < this.layer ? node.entry : undefined);
     const version: Version = {
       layer: this.layer,
       entry,
       fields: prev ? diffEntries(prev, entry) : NO_FIELDS,
     };
     if (implicit) version.implicit = true;
-    node.versions.push(version);
+    // A copy at its size, not a push: a pushed array reserves 17 slots (152 bytes) for the one or two
+    // versions nearly every path has, 18 MiB on the 95,000-path bench image.
+    node.versions = kept.length === 0 ? [version] : kept.concat(version);
     node.entry = entry;
     node.implicit = implicit;
   }
