@@ -93,15 +93,26 @@ export class TreeModel {
     return rows;
   }
 
-  /** Which paths the filter matches, one regular-expression test per path, remembered for a few filters. */
+  /**
+   * Which paths the filter matches, one regular-expression test per path, remembered for a few filters.
+   * A plain text that contains an earlier one (typing on) is only tested on the paths the earlier matched.
+   */
   private matches(filter: string): Uint8Array | undefined {
     const re = compile(filter);
     if (!re) return undefined;
     const t = this.timeline;
     const hit = this.filterCache.find((f) => f.source === filter && f.size === t.size);
     if (hit) return hit.bits;
-    const bits = new Uint8Array(t.size);
-    for (let id = 1; id < t.size; id++) bits[id] = re.test(t.paths[id] as string) ? 1 : 0;
+    const within = isPlainText(filter)
+      ? this.filterCache.find((f) => f.size === t.size && isPlainText(f.source) && filter.includes(f.source))
+          ?.bits
+      : undefined;
+    const { paths, size } = t;
+    const bits = new Uint8Array(size);
+    for (let id = 1; id < size; id++) {
+      if (within && within[id] === 0) continue;
+      bits[id] = re.test(paths[id] as string) ? 1 : 0;
+    }
     this.filterCache.unshift({ source: filter, size: t.size, bits });
     if (this.filterCache.length > 8) this.filterCache.pop();
     return bits;
@@ -153,6 +164,9 @@ export class TreeModel {
     }
   }
 }
+
+/** A filter without regular-expression syntax matches the paths that contain it, as text. */
+const isPlainText = (source: string) => !/[\\^$.*+?()[\]{}|]/.test(source);
 
 const compiled = new Map<string, RegExp | undefined>();
 

@@ -160,6 +160,27 @@ describe('tree model', () => {
       ['/usr/lib', 1, 2],
     ]);
   });
+
+  test('a filter typed on (narrowed from the paths an earlier one matched) matches what it would alone', () => {
+    const stack = [
+      layer(dir('/bin'), file('/bin/bash', 1), file('/bin/busybox', 2), file('/sbin/init', 3)),
+      layer(file('/usr/bin/b.n', 4), file('/usr/lib/libbin.so', 5), file('/opt/bi', 6)),
+    ];
+    const timeline = timelineOf(stack);
+    const model = new TreeModel(timeline);
+    const p = { layer: 1, mode: 'aggregated' as const, hide: new Set<never>(), collapsed: new Set<number>() };
+    const paths = (m: TreeModel, filter: string) => {
+      const rows = m.rows({ ...p, sort: 'name', filter });
+      return Array.from(rows.ids.subarray(0, rows.count), (id) => m.timeline.paths[id]);
+    };
+    // Typed one key at a time, erased, a regular expression after plain text, then plain text again.
+    for (const filter of ['b', 'bi', 'bin', 'bi', 'b.n', 'bin', 'libbin', 'in', 'xbin']) {
+      expect(paths(model, filter), filter).toEqual(paths(new TreeModel(timeline), filter));
+    }
+    expect(paths(model, 'b.n')).toContain('/usr/bin/b.n');
+    expect(paths(model, 'b.n')).toContain('/bin/busybox'); // through "/bin"
+    expect(paths(model, 'libbin')).toEqual(['/usr', '/usr/lib', '/usr/lib/libbin.so']);
+  });
 });
 
 describe('compare', () => {
