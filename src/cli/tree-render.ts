@@ -17,7 +17,7 @@ export interface ViewNode {
   /** The layer that last wrote the path (or removed it); undefined for a directory nobody wrote. */
   layer?: number;
   change?: ChangeKind;
-  fields: ChangeField[];
+  fields: readonly ChangeField[];
   children: ViewNode[];
 }
 

@@ -18,10 +18,10 @@ export interface PathEvent {
   entry: IndexEntry | null;
   /** The entry it replaced, or (for a removal) the one that went. */
   old?: IndexEntry;
-  fields: ChangeField[];
+  fields: readonly ChangeField[];
 }
 
-const NO_FIELDS: ChangeField[] = [];
+const NO_FIELDS: readonly ChangeField[] = [];
 /**
  * Paths start with these shared empty lists, and a list is replaced by an exact-size copy as it grows:
  * an array that is pushed to reserves 17 slots, 152 bytes, for the one or two events nearly every one

@@ -19,7 +19,7 @@ export type RetireReason = RemovalReason | 'overwritten';
 export interface Version {
   layer: number;
   entry: IndexEntry;
-  fields: ChangeField[];
+  fields: readonly ChangeField[];
   /** A directory no layer listed, made because a child needed it. */
   implicit?: true;
 }
@@ -72,7 +72,7 @@ export interface LayerChange {
   change: 'added' | 'modified' | 'removed' | 'unchanged';
   old?: IndexEntry;
   new?: IndexEntry;
-  fields: ChangeField[];
+  fields: readonly ChangeField[];
   reason?: RemovalReason;
   by?: string;
 }
@@ -120,7 +120,7 @@ function liveChildren(node: UnionNode): UnionNode[] {
 const isMarker = (e: IndexEntry) => e.kind === 'whiteout' || e.kind === 'opaque';
 
 /** Shared by every version that changed nothing, so a fresh path allocates no array for it. */
-const NO_FIELDS: ChangeField[] = [];
+const NO_FIELDS: readonly ChangeField[] = [];
 
 /** Applies layers one by one to a mutable path map; only buildUnion sees it. */
 class UnionBuilder {
@@ -395,7 +395,7 @@ export class LayerChangeStepper {
 
 export interface Provenance {
   addedIn: number;
-  modified: { layer: number; fields: ChangeField[] }[];
+  modified: { layer: number; fields: readonly ChangeField[] }[];
 }
 
 /** The layer that added a visible path and the layers that changed it since (and how). */
