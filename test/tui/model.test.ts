@@ -78,6 +78,16 @@ describe('timeline and layer views', () => {
     expect(entryOf(t, v, t.idOf('/etc/b') as number).size).toBe(5);
   });
 
+  test('sizes past 4 GiB stay exact (a view holds them in 8 bytes then, else in 4)', () => {
+    const big = timelineOf([layer(file('/small', 3)), layer(file('/data/huge', 5 * 2 ** 30 + 1))]);
+    const small = computeLayerView(big, 0, 'layer');
+    const top = computeLayerView(big, 1, 'aggregated', small);
+    expect(small.sizes).toBeInstanceOf(Uint32Array);
+    expect(top.sizes).toBeInstanceOf(Float64Array);
+    expect(top.sizes[big.idOf('/data') as number]).toBe(5 * 2 ** 30 + 1);
+    expect(top.sizes[0]).toBe(5 * 2 ** 30 + 4);
+  });
+
   test('the view of a layer is the same after later layers are added', () => {
     const early = new Timeline();
     early.addLayer(layerChanges(STACK, 0));
