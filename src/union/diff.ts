@@ -1,6 +1,6 @@
 /** Two unions compared path by path: what `strata diff` and the explorer's --compare show. */
 import type { EntryKind } from '../layer/index-types.js';
-import { type ChangeField, diffEntries, entryBytes } from './entry.js';
+import { CHANGE_FIELDS, type ChangeField, diffEntries, entryBytes } from './entry.js';
 import type { UnionTree } from './tree.js';
 
 export type ChangeKind = 'added' | 'modified' | 'removed';
@@ -17,15 +17,7 @@ export interface PathDiff {
 }
 
 /** Fields that matter when comparing two images: timestamps differ between any two builds. */
-const COMPARED: ReadonlySet<ChangeField> = new Set([
-  'type',
-  'content',
-  'link',
-  'mode',
-  'owner',
-  'xattrs',
-  'device',
-]);
+const COMPARED: ReadonlySet<ChangeField> = new Set(CHANGE_FIELDS.filter((f) => f !== 'mtime'));
 
 /** Every path added, removed or modified (by type, content, link, mode, owner…) from a to b. */
 export function diffTrees(a: UnionTree, b: UnionTree): PathDiff[] {

@@ -35,8 +35,8 @@ function sameContent(a: IndexEntry, b: IndexEntry): boolean {
   return a.hash === undefined || b.hash === undefined || a.hash === b.hash;
 }
 
-/** The order diffEntries lists fields in; bit i of a change mask is FIELD_ORDER[i]. */
-const FIELD_ORDER: readonly ChangeField[] = [
+/** Every field, in the order diffEntries lists them; bit i of a change mask is CHANGE_FIELDS[i]. */
+export const CHANGE_FIELDS: readonly ChangeField[] = [
   'type',
   'content',
   'link',
@@ -57,7 +57,7 @@ const FIELD_LISTS: (readonly ChangeField[])[] = [];
 function fieldList(mask: number): readonly ChangeField[] {
   let list = FIELD_LISTS[mask];
   if (!list) {
-    list = Object.freeze(FIELD_ORDER.filter((_, i) => mask & (1 << i)));
+    list = Object.freeze(CHANGE_FIELDS.filter((_, i) => mask & (1 << i)));
     FIELD_LISTS[mask] = list;
   }
   return list;
