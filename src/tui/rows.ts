@@ -91,11 +91,37 @@ function orderedChildren(t: Timeline, v: LayerView, id: number, sort: SortOrder)
   }
   let sorted = memo.get(id);
   if (!sorted) {
-    const sizes = v.sizes;
-    sorted = [...list].sort((a, b) => (sizes[b] as number) - (sizes[a] as number));
+    sorted = largestFirst(list, v.sizes);
     memo.set(id, sorted);
   }
   return sorted;
+}
+
+/** Name ranks a packed sort key leaves room for, and the sizes that still pack exactly (below 8 GiB). */
+const RANKS = 2 ** 20;
+const PACKED_SIZES = 2 ** 53 / RANKS;
+let keyScratch = new Float64Array(1024);
+
+/**
+ * `list` (in name order) largest first, ties in name order. Each child's size and name rank are packed
+ * into one number, so the engine's numeric sort does the work: with a comparator function, the first
+ * size sort of a layer of the bench image took 40 ms. A directory too large to pack is sorted the slow way.
+ */
+export function largestFirst(list: readonly number[], sizes: ArrayLike<number>): number[] {
+  const n = list.length;
+  if (keyScratch.length < n) keyScratch = new Float64Array(n);
+  const keys = keyScratch.subarray(0, n);
+  for (let rank = 0; rank < n; rank++) {
+    const size = sizes[list[rank] as number] as number;
+    if (size >= PACKED_SIZES || n > RANKS)
+      return [...list].sort((a, b) => (sizes[b] as number) - (sizes[a] as number));
+    // Ascending keys end with the largest size and, among equal sizes, the first name.
+    keys[rank] = size * RANKS + (RANKS - 1 - rank);
+  }
+  keys.sort();
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = list[RANKS - 1 - ((keys[n - 1 - i] as number) % RANKS)] as number;
+  return out;
 }
 
 /** Flatten the view into rows; see the module comment. Iterative, into preallocated arrays. */

@@ -4,7 +4,14 @@ import { buildUnion, layerChanges } from '../../src/union/tree.js';
 import { computeLayerView, entryOf, isShown, markOf } from '../../src/tui/layer-view.js';
 import { diffAsChanges, treeAsChanges } from '../../src/tui/compare.js';
 import { TreeModel } from '../../src/tui/model.js';
-import { type RowOptions, findMatch, flattenRows, matchRows, rowPrefix } from '../../src/tui/rows.js';
+import {
+  type RowOptions,
+  findMatch,
+  flattenRows,
+  largestFirst,
+  matchRows,
+  rowPrefix,
+} from '../../src/tui/rows.js';
 import { Timeline, timelineOf } from '../../src/tui/timeline.js';
 import { dir, file, layer, opaque, symlink, whiteout } from '../union/layers.js';
 
@@ -76,6 +83,28 @@ describe('timeline and layer views', () => {
     expect(v.sizes[t.idOf('/etc/b') as number]).toBe(5);
     expect(v.sizes[0]).toBe(12 + 7 + 100);
     expect(entryOf(t, v, t.idOf('/etc/b') as number).size).toBe(5);
+  });
+
+  test('largest first keeps equal sizes in name order, also past what packs into one number', () => {
+    const slow = (list: number[], sizes: number[]) =>
+      [...list].sort((a, b) => (sizes[b] as number) - (sizes[a] as number));
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (const [count, spread] of [
+      [2, 3],
+      [50, 4],
+      [3000, 1000],
+      [3000, 2 ** 40],
+    ] as const) {
+      const list = Array.from({ length: count }, (_, i) => i * 2 + 1);
+      const sizes: number[] = [];
+      for (const id of list) sizes[id] = random(spread) * (spread > 2 ** 32 ? 4096 : 1);
+      expect(largestFirst(list, sizes)).toEqual(slow(list, sizes));
+    }
+    expect(largestFirst([5, 6, 7], [0, 0, 0, 0, 0, 2 ** 45, 1, 2 ** 45])).toEqual([5, 7, 6]);
   });
 
   test('sizes past 4 GiB stay exact (a view holds them in 8 bytes then, else in 4)', () => {
