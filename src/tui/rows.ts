@@ -133,34 +133,42 @@ export function flattenRows(t: Timeline, v: LayerView, opts: RowOptions): Rows {
   const ids = new Int32Array(count);
   const depth = new Uint16Array(count);
   const last = new Uint8Array(count);
-  // A stack of [children, next position, depth] frames; each frame's list holds kept children only.
-  const lists: number[][] = [];
+  // A stack of frames (children in order, next position, position of the last kept child), one per
+  // depth; the children lists are the timeline's or the sorted ones, never copied.
+  const lists: (readonly number[])[] = [];
   const positions: number[] = [];
+  const lastKept: number[] = [];
+  const isKept = (c: number) => c < n && kept[c] === 1;
   const push = (dir: number) => {
-    const all = orderedChildren(t, v, dir, opts.sort);
-    const list: number[] = [];
-    for (const c of all) if (c < n && kept[c]) list.push(c);
+    const list = orderedChildren(t, v, dir, opts.sort);
+    let end = list.length - 1;
+    while (end >= 0 && !isKept(list[end] as number)) end--;
     lists.push(list);
     positions.push(0);
+    lastKept.push(end);
   };
+  const collapsed = opts.collapsed.size > 0 ? opts.collapsed : undefined;
   push(0);
   let row = 0;
   while (lists.length > 0) {
     const top = lists.length - 1;
-    const list = lists[top] as number[];
-    const pos = positions[top] as number;
-    if (pos >= list.length) {
+    const list = lists[top] as readonly number[];
+    const end = lastKept[top] as number;
+    let pos = positions[top] as number;
+    while (pos <= end && !isKept(list[pos] as number)) pos++;
+    if (pos > end) {
       lists.pop();
       positions.pop();
+      lastKept.pop();
       continue;
     }
     positions[top] = pos + 1;
     const id = list[pos] as number;
     ids[row] = id;
     depth[row] = top;
-    last[row] = pos === list.length - 1 ? 1 : 0;
+    last[row] = pos === end ? 1 : 0;
     row++;
-    if (!opts.collapsed.has(id) && (t.children[id] as number[]).length > 0) push(id);
+    if (!collapsed?.has(id) && (t.children[id] as number[]).length > 0) push(id);
   }
   return new RowSet(row, ids, depth, last, n);
 }
