@@ -7,7 +7,7 @@
  * over ids from the end visits children before parents (post-order for free).
  */
 import type { IndexEntry, LayerIndex } from '../layer/index-types.js';
-import type { ChangeField } from '../union/entry.js';
+import { type ChangeField, NO_FIELDS } from '../union/entry.js';
 import { type LayerChange, LayerChangeStepper } from '../union/tree.js';
 
 /** What one layer did to one path. */
@@ -21,7 +21,6 @@ export interface PathEvent {
   fields: readonly ChangeField[];
 }
 
-const NO_FIELDS: readonly ChangeField[] = [];
 /**
  * Paths start with these shared empty lists, and a list is replaced by an exact-size copy as it grows:
  * an array that is pushed to reserves 17 slots, 152 bytes, for the one or two events nearly every one

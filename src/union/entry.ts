@@ -63,6 +63,9 @@ function fieldList(mask: number): readonly ChangeField[] {
   return list;
 }
 
+/** The empty list: what every unchanged version and every addition or removal shares. */
+export const NO_FIELDS = fieldList(0);
+
 /** Fields that changed from `before` to `after`, in a fixed order; empty when they are the same. */
 export function diffEntries(before: IndexEntry, after: IndexEntry): readonly ChangeField[] {
   const sameKind = before.kind === after.kind;

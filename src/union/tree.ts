@@ -1,5 +1,5 @@
 import type { IndexEntry, LayerIndex } from '../layer/index-types.js';
-import { type ChangeField, diffEntries, entryBytes, implicitDir } from './entry.js';
+import { type ChangeField, NO_FIELDS, diffEntries, entryBytes, implicitDir } from './entry.js';
 
 /** Why a path stopped being visible. `by` (on the records below) names the path where it happened. */
 export type RemovalReason =
@@ -119,9 +119,6 @@ function liveChildren(node: UnionNode): UnionNode[] {
 
 const isMarker = (e: IndexEntry) => e.kind === 'whiteout' || e.kind === 'opaque';
 
-/** Shared by every version that changed nothing, so a fresh path allocates no array for it. */
-const NO_FIELDS: readonly ChangeField[] = [];
-
 /** Applies layers one by one to a mutable path map; only buildUnion sees it. */
 class UnionBuilder {
   readonly root = makeNode('/', null, implicitDir('/'), 0);
@@ -160,10 +157,17 @@ class UnionBuilder {
   private classify(path: string, before: Before): LayerChange | undefined {
     const now = this.nodes.get(path);
     if (!before)
-      return now && !now.implicit ? { path, change: 'added', new: now.entry, fields: [] } : undefined;
+      return now && !now.implicit ? { path, change: 'added', new: now.entry, fields: NO_FIELDS } : undefined;
     if (!now) {
       const gone = this.removed.get(path);
-      return { path, change: 'removed', old: before.entry, fields: [], reason: gone?.reason, by: gone?.by };
+      return {
+        path,
+        change: 'removed',
+        old: before.entry,
+        fields: NO_FIELDS,
+        reason: gone?.reason,
+        by: gone?.by,
+      };
     }
     if (before.implicit && now.implicit) return undefined;
     const fields = diffEntries(before.entry, now.entry);
