@@ -276,6 +276,8 @@ async function streamLayer(
 ): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
   const layer = job.image.layers[job.index]!;
   const check = offThreadCheck(job);
+  if (!check && job.plan.target === 'keep' && job.source.downloadLayer && job.dest.blobFile)
+    return downloadLayer(job, signal);
   const opened = await job.source
     .openLayer(layer.blob, job.index, { digestChecked: check?.hashesStored })
     .catch((err: Error) => {
@@ -294,14 +296,16 @@ async function streamLayer(
 }
 
 /**
- * For a destination that records unpacked sizes (the store): the worker job that measures a layer as it
- * is copied (decompress, diffID, size) and checks its blob digest on the way, so the source need not
- * hash it on this thread. Other copies hash on this thread as they read: a worker's heap is not worth
- * its memory for a hash alone (measured: `strata save` peak RSS 191 → 307 MB, time no better).
+ * For a destination that records unpacked sizes (the store), when the layer is an uncompressed tar: the
+ * worker job that measures it as it is copied (diffID, size) and checks its blob digest on the way, so
+ * the source need not hash it on this thread. A compressed layer is not decompressed during a copy (as
+ * skopeo and containerd's fetch do not): the store registers it when something first reads its tar.
+ * Other copies hash on this thread as they read: a worker's heap is not worth its memory for a hash
+ * alone (measured: `strata save` peak RSS 191 → 307 MB, time no better).
  */
 function offThreadCheck({ dest, image, index }: LayerJob) {
-  if (dest.recordsUnpackedSizes !== true) return undefined;
   const { blob, diffID } = image.layers[index]!;
+  if (dest.recordsUnpackedSizes !== true || blob.compression !== 'none') return undefined;
   const what = `layer ${index} (${blob.digest ?? diffID})`;
   const spec = { kind: 'measure', compression: blob.compression, diffID, what } as const;
   const stream = new OffThreadCheck(spec, { digest: blob.digest, size: blob.size });
@@ -309,10 +313,11 @@ function offThreadCheck({ dest, image, index }: LayerJob) {
 }
 
 async function writeLayer(
-  { source, dest, plan, image, index, id, emit, verbs }: LayerJob,
+  job: LayerJob,
   raw: Readable,
   check: OffThreadCheck | undefined,
 ): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
+  const { source, dest, plan, image, index, id, emit, verbs } = job;
   const layer = image.layers[index]!;
   const { blob, diffID } = layer;
   const what = `layer ${index} (${blob.digest ?? diffID})`;
@@ -344,11 +349,40 @@ async function writeLayer(
         : { mediaType: layerMediaType(manifestType, plan.target) };
   }
   const stored = await dest.putBlob(input, body);
+  return finishLayer(job, stored, check && (() => check.result.then((r) => r.size)));
+}
+
+/**
+ * A layer the source writes straight into the destination's file (a registry blob into the store): its
+ * bytes are received, hashed and written on a worker thread, and never cross this one.
+ */
+async function downloadLayer(job: LayerJob, signal: AbortSignal): Promise<{ blob: BlobInfo }> {
+  const { blob } = job.image.layers[job.index]!;
+  const { source, dest, index, id, emit } = job;
+  const info: BlobInfo = { mediaType: blob.mediaType, digest: blob.digest!, size: blob.size! };
+  const file = await dest.blobFile!(info);
+  try {
+    const onProgress = progressReporter(emit, id, 'Downloading', blob.size);
+    await source.downloadLayer!(blob, index, file.path, { onProgress, signal });
+    return await finishLayer(job, await file.commit());
+  } catch (err) {
+    await file.discard();
+    throw err;
+  }
+}
+
+/** Docker's last words for a layer; waits for the unpacked size when the layer was measured. */
+async function finishLayer(
+  { id, emit, verbs, image, index }: LayerJob,
+  stored: BlobInfo,
+  measured?: () => Promise<number>,
+): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
+  const { blob } = image.layers[index]!;
   if (verbs === 'pull') {
     emit({ id, status: 'Verifying Checksum' });
     emit({ id, status: 'Download complete' });
   }
-  const size = check ? (await check.result).size : undefined;
+  const size = measured ? await measured() : undefined;
   if (verbs === 'pull') {
     if (size !== undefined) emit({ id, status: 'Extracting', current: blob.size, total: blob.size });
     emit({ id, status: 'Pull complete' });

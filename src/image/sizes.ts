@@ -52,5 +52,6 @@ export async function layerSizes(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+  await source.recordLayerSizes?.(sizes);
   return sizes;
 }

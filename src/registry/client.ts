@@ -1,5 +1,10 @@
-import { Readable, pipeline } from 'node:stream';
-import { StrataError, invalid, isStrataError } from '../errors.js';
+import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { Readable, Transform, pipeline } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
+import { StrataError, fromSystemError, invalid, isStrataError } from '../errors.js';
+import { downloadJob } from '../threads/pool.js';
+import type { DownloadHooks } from './blob-download.js';
 import {
   VerifyingStream,
   digestMismatch,
@@ -16,6 +21,7 @@ import { type CredentialOptions, lookupCredentials } from './credentials.js';
 import { responseError } from './errors.js';
 import {
   HttpClient,
+  USER_AGENT,
   type HttpRequest,
   type HttpResponse,
   type HttpTimeouts,
@@ -247,7 +253,11 @@ export class RegistryClient {
   }
 
   /** After a 401: learn the challenge; worth one more try unless a Basic password was just refused. */
-  private shouldReauthenticate(res: HttpResponse, sent: string | undefined, scope: Scopes): boolean {
+  private shouldReauthenticate(
+    res: Pick<HttpResponse, 'headers'>,
+    sent: string | undefined,
+    scope: Scopes,
+  ): boolean {
     if (!this.auth.noteChallenge(res.headers)) return false;
     if (sent === undefined) return true;
     if (sent.startsWith('Bearer ')) {
@@ -348,6 +358,69 @@ export class RegistryClient {
       );
     const first = await open(0);
     return verified(this.resuming(first, open, desc, what, this.host), desc, what, options);
+  }
+
+  /**
+   * Download a blob into a new file (created or truncated at `file`), verified against its digest and
+   * size and synced, on a thread of its own: the bytes never pass through this one. Resumes, retries and
+   * redirects as openBlob does. On failure the file may hold part of the blob; the caller removes it.
+   * Non-distributable layers with URLs go through openBlob.
+   */
+  async downloadBlob(
+    repo: string,
+    desc: BlobDescriptor,
+    file: string,
+    labels: { what: string; where: string },
+    hooks: Pick<DownloadHooks, 'onProgress' | 'signal'> = {},
+  ): Promise<void> {
+    parseDigest(desc.digest, `${labels.what} digest`);
+    if ((desc.urls ?? []).length > 0) {
+      const stream = await this.openBlob(repo, desc, labels.what);
+      let received = 0;
+      const count = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          received += chunk.length;
+          hooks.onProgress?.(received);
+          cb(null, chunk);
+        },
+      });
+      const signal = hooks.signal;
+      await pipelineAsync(stream, count, createWriteStream(file), signal ? { signal } : {}).catch((err) => {
+        throw fromSystemError(err, labels.where);
+      });
+      const written = await open(file, 'r+');
+      await written.sync().finally(() => written.close());
+      return;
+    }
+    const base = await this.endpoint();
+    const scope = repositoryScope(repo);
+    const label = `${this.domain}/${repo}@${desc.digest}`;
+    for (let round = 0; ; round++) {
+      const authorization = await this.auth.authorization(scope);
+      const outcome = await downloadJob(
+        {
+          url: `${base}/v2/${repo}/blobs/${desc.digest}`,
+          headers: { 'user-agent': USER_AGENT, ...authHeader(authorization) },
+          digest: desc.digest,
+          size: desc.size,
+          file,
+          what: labels.what,
+          where: labels.where,
+          policy: this.policy,
+          timeouts: this.http.timeouts,
+          insecureTls: this.insecure,
+        },
+        { ...hooks, onRequest: (info) => this.http.report(info) },
+      );
+      if (outcome.kind === 'stored') return;
+      const again = outcome.status === 401 && round === 0;
+      if (again && this.shouldReauthenticate(outcome, authorization, scope)) continue;
+      throw responseError(outcome.status, Buffer.from(outcome.body), {
+        host: this.domain,
+        what: label,
+        authenticated: authorization !== undefined,
+      });
+    }
   }
 
   /** A non-distributable layer from one of its URLs (no registry credentials go there). */

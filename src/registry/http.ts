@@ -52,7 +52,7 @@ export interface HttpClientOptions {
 const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 30_000, headersMs: 60_000, bodyMs: 120_000 };
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export const MAX_REDIRECTS = 10;
-const USER_AGENT = 'strata/0.1';
+export const USER_AGENT = 'strata/0.1';
 
 export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
@@ -108,9 +108,18 @@ export class HttpClient {
   private readonly onRequest?: RequestHook;
   private readonly userAgent: string;
 
+  /** The timeouts every exchange of this client uses (a download on another thread uses them too). */
+  readonly timeouts: HttpTimeouts;
+
   constructor(private readonly options: HttpClientOptions = {}) {
     this.onRequest = options.onRequest;
     this.userAgent = options.userAgent ?? USER_AGENT;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  }
+
+  /** Report an exchange made elsewhere (a download on a worker thread) as this client's own. */
+  report(info: RequestInfo): void {
+    logExchange(this.onRequest, info);
   }
 
   /** Send a request, following up to MAX_REDIRECTS redirects. Network errors are thrown as they come. */
@@ -151,7 +160,7 @@ export class HttpClient {
   /** The connection pool, made on the first request. */
   private dispatcher(): Promise<Agent> {
     this.agent ??= loadUndici().then(({ Agent }) => {
-      const t = { ...DEFAULT_TIMEOUTS, ...this.options.timeouts };
+      const t = this.timeouts;
       return new Agent({
         connect: { rejectUnauthorized: !this.options.insecureTls, timeout: t.connectMs },
         headersTimeout: t.headersMs,

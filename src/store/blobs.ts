@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { StrataError, fromSystemError } from '../errors.js';
 import { digestMismatch, parseDigest } from '../oci/digest.js';
-import type { BlobInput, BlobInfo, BlobProgress } from '../transports/types.js';
+import type { BlobFile, BlobInput, BlobInfo, BlobProgress } from '../transports/types.js';
 import { isProcessAlive } from './lock.js';
 import { type StorePaths, ensureDir, fsyncDir, randomHex } from './layout.js';
 
@@ -117,6 +117,36 @@ export async function writeBlob(
     await rm(partial, { force: true });
     throw fromSystemError(err, `the store ${paths.root}`);
   }
+}
+
+/**
+ * A partial file in ingest/ for someone else to write a blob into (a download on a worker thread, which
+ * verifies and syncs it); commit() renames it into blobs/ once its size is what was expected.
+ */
+export async function blobFile(paths: StorePaths, blob: BlobInfo): Promise<BlobFile> {
+  parseDigest(blob.digest, 'blob digest');
+  const where = `the store ${paths.root}`;
+  await ensureDir(paths.ingestDir, where);
+  const path = join(paths.ingestDir, partialName(process.pid));
+  const discard = () => rm(path, { force: true });
+  return {
+    path,
+    discard,
+    async commit() {
+      try {
+        const { size } = await stat(path);
+        if (size !== blob.size)
+          throw new StrataError('invalid', `blob ${blob.digest}: got ${size} bytes, expected ${blob.size}`);
+        await ensureDir(paths.blobDir, where);
+        await rename(path, paths.blob(blob.digest));
+        await fsyncDir(paths.blobDir);
+        return blob;
+      } catch (err) {
+        await discard();
+        throw fromSystemError(err, where);
+      }
+    },
+  };
 }
 
 /** Write a small blob held in memory (manifests, configs), unless it is already there. */

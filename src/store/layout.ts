@@ -47,6 +47,10 @@ export class StorePaths {
   get layerdbTmpDir(): string {
     return join(this.root, 'layerdb', 'tmp');
   }
+  /** The layer facts cache (LayerFactsCache's default place when this is $STRATA_ROOT). */
+  get factsDir(): string {
+    return join(this.root, 'cache', 'layers', 'sha256');
+  }
   get lockDir(): string {
     return join(this.root, 'locks');
   }

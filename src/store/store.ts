@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { type Readable, pipeline } from 'node:stream';
 import { READ_CHUNK } from '../archive/file-range.js';
+import { LayerFactsCache } from '../cache/layer-facts.js';
 import { strataRoot } from '../cache/paths.js';
 import { StrataError, fromSystemError, invalid, notFound } from '../errors.js';
 import { chainIDs } from '../oci/chainid.js';
@@ -16,11 +17,11 @@ import { VerifyingStream, parseDigest, verifyBytes } from '../oci/digest.js';
 import { type ImageManifest, expectImageManifest, parseManifest } from '../oci/manifest.js';
 import { MediaType, layerTypeInfo } from '../oci/mediatypes.js';
 import { formatReference, parseReference } from '../reference/reference.js';
-import type { BlobInfo, BlobInput, BlobProgress, ImageToCommit } from '../transports/types.js';
-import { blobSize, cleanIngest, listBlobs, writeBlob, writeSmallBlob } from './blobs.js';
+import type { BlobFile, BlobInfo, BlobInput, BlobProgress, ImageToCommit } from '../transports/types.js';
+import { blobFile, blobSize, cleanIngest, listBlobs, writeBlob, writeSmallBlob } from './blobs.js';
 import { type GcResult, imageBlobs, sweep } from './gc.js';
 import { OCI_LAYOUT_BYTES, StorePaths, ensureDir, writeFileAtomic } from './layout.js';
-import { type LayerEntry, cleanLayerdbTmp, readLayerEntry, writeLayerEntry } from './layerdb.js';
+import { cleanLayerdbTmp, readLayerEntry, writeLayerEntry } from './layerdb.js';
 import { acquireLock, withLock } from './lock.js';
 import {
   type StoredImage,
@@ -101,9 +102,13 @@ export class Store {
   readonly paths: StorePaths;
   readonly what: string;
 
+  /** What scans learned of layers, by diffID: where the layer database's sizes come from. */
+  readonly facts: LayerFactsCache;
+
   private constructor(readonly root: string) {
     this.paths = new StorePaths(root);
     this.what = `the store ${root}`;
+    this.facts = new LayerFactsCache(this.paths.factsDir);
   }
 
   /** Open (creating if needed) the store at root; removes what killed writers left behind. */
@@ -137,6 +142,11 @@ export class Store {
 
   putBlob(input: BlobInput, content: Readable, onProgress?: BlobProgress): Promise<BlobInfo> {
     return writeBlob(this.paths, input, content, onProgress);
+  }
+
+  /** A partial file for a blob written elsewhere, renamed into blobs/ by its commit(). */
+  blobFile(blob: BlobInfo): Promise<BlobFile> {
+    return blobFile(this.paths, blob);
   }
 
   /**
@@ -293,10 +303,50 @@ export class Store {
     });
   }
 
-  /** Unpacked sizes per layer from the layer database, or undefined when an entry is missing. */
+  /**
+   * Unpacked sizes per layer from the layer database, or undefined while a layer is unregistered. A layer
+   * whose tar some scan has read since (its facts are cached by diffID) is registered on the way.
+   */
   async layerSizes(image: StoreImage): Promise<number[] | undefined> {
-    const entries = await Promise.all(image.chainIDs.map((c) => readLayerEntry(this.paths, c)));
-    return entries.every((e): e is LayerEntry => e !== undefined) ? entries.map((e) => e.size) : undefined;
+    const sizes = await this.knownSizes(image);
+    if (sizes.some((s) => s === undefined)) return undefined;
+    await this.register(image, sizes);
+    return sizes as number[];
+  }
+
+  /** Each layer's unpacked size from its layer database entry or the facts cache; undefined if neither. */
+  async knownSizes(image: StoreImage): Promise<Array<number | undefined>> {
+    return Promise.all(
+      image.chainIDs.map(async (chainID, i) => {
+        const entry = await readLayerEntry(this.paths, chainID);
+        return entry?.size ?? (await this.facts.get(image.diffIDs[i] as string))?.unpackedSize;
+      }),
+    );
+  }
+
+  /**
+   * Write the layer database entries an image lacks, from the base up, for as long as its layers' sizes
+   * are known (an entry's parent is always recorded). A size is known only once the layer's tar was read
+   * and matched its diffID.
+   */
+  register(
+    image: Pick<StoreImage, 'diffIDs' | 'chainIDs'>,
+    sizes: ReadonlyArray<number | undefined>,
+  ): Promise<void> {
+    return this.locked(() => this.writeEntries(image, sizes));
+  }
+
+  /** register()'s work; the caller holds the lock. */
+  private async writeEntries(
+    { diffIDs, chainIDs: chains }: Pick<StoreImage, 'diffIDs' | 'chainIDs'>,
+    sizes: ReadonlyArray<number | undefined>,
+  ): Promise<void> {
+    for (const [i, chainID] of chains.entries()) {
+      const size = sizes[i];
+      if (size === undefined) return;
+      const entry = { chainID, diffID: diffIDs[i] as string, size };
+      await writeLayerEntry(this.paths, i > 0 ? { ...entry, parent: chains[i - 1] } : entry);
+    }
   }
 
   /** Point newRef (a tag) at an image; the image it pointed at before may become dangling. */
@@ -403,13 +453,11 @@ export class Store {
 
   /**
    * Record an image whose layer blobs are in place: write manifest (and its OCI view when it is
-   * Docker-typed), config and index blobs, the layer database entries, then (under the store lock)
-   * point its tags at it. Idempotent. Returns the digest of the manifest as received.
+   * Docker-typed), config and index blobs, the layer database entries of the layers whose sizes are
+   * known (see register), then (under the store lock) point its tags at it. Idempotent. Returns the
+   * digest of the manifest as received.
    */
-  async commitImage(
-    image: ImageToCommit,
-    measure: (layer: ImageToCommit['layers'][number]) => Promise<number>,
-  ): Promise<{ digest: string }> {
+  async commitImage(image: ImageToCommit): Promise<{ digest: string }> {
     const what = `${this.what}: new manifest`;
     const parsed = parseManifest(image.manifest.bytes, image.manifest.mediaType, what);
     const manifest = expectImageManifest(parsed, what);
@@ -429,9 +477,10 @@ export class Store {
       await writeSmallBlob(this.paths, b.mediaType, b.bytes);
     }
     const diffIDs = image.layers.map((l) => l.diffID);
-    const chains = chainIDs(diffIDs);
-    const sizes: number[] = [];
-    for (const layer of image.layers) sizes.push(layer.unpackedSize ?? (await measure(layer)));
+    const layers = { diffIDs, chainIDs: chainIDs(diffIDs) };
+    const sizes = await Promise.all(
+      image.layers.map(async (l) => l.unpackedSize ?? (await this.facts.get(l.diffID))?.unpackedSize),
+    );
     const tags = image.tags.map(normalizeTag);
     const repoDigest = image.repoDigest === undefined ? undefined : normalizeRepoDigest(image.repoDigest);
     await this.locked(async () => {
@@ -443,10 +492,7 @@ export class Store {
       for (const b of blobs)
         if (!(await this.hasBlob(b.digest)))
           throw invalid(`${this.what}: ${b.digest} vanished; copy it again`);
-      for (const [i, chainID] of chains.entries()) {
-        const entry = { chainID, diffID: diffIDs[i] as string, size: sizes[i] as number };
-        await writeLayerEntry(this.paths, i > 0 ? { ...entry, parent: chains[i - 1] } : entry);
-      }
+      await this.writeEntries(layers, sizes);
       const before = await this.records();
       const desc = {
         mediaType: parsed.mediaType,

@@ -7,6 +7,12 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StrataError } from '../errors.js';
+import {
+  type DownloadHooks,
+  type DownloadOutcome,
+  type DownloadSpec,
+  downloadBlob,
+} from '../registry/blob-download.js';
 import { JobFeed, indexLayerFile } from './jobs.js';
 import type {
   EncodedIndex,
@@ -36,6 +42,8 @@ interface Pending {
   waiting?: () => void;
   /** A file job's progress: stored bytes read so far. */
   onRead?: (bytes: number) => void;
+  /** A download's hooks. */
+  download?: DownloadHooks;
   resolve(result: unknown): void;
   reject(err: Error): void;
 }
@@ -138,6 +146,13 @@ class StreamWorker {
     return this.jobs.size;
   }
 
+  /** Downloads running here. */
+  get downloading(): number {
+    let n = 0;
+    for (const job of this.jobs.values()) if (job.download) n++;
+    return n;
+  }
+
   /** A job registered (the worker keeps the process alive until it settles), not yet sent. */
   private begin<T>(onRead?: (bytes: number) => void): { id: number; pending: Pending; result: Promise<T> } {
     const id = this.nextId++;
@@ -149,6 +164,22 @@ class StreamWorker {
     clearTimeout(this.idle);
     this.worker.ref();
     return { id, pending, result };
+  }
+
+  /** A download job: the worker fetches, hashes and writes the blob itself. */
+  runDownload(spec: DownloadSpec, hooks: DownloadHooks): Promise<DownloadOutcome> {
+    const { id, pending, result } = this.begin<DownloadOutcome>();
+    pending.download = hooks;
+    const { signal } = hooks;
+    const abort = () => this.send({ t: 'abort', id });
+    signal?.addEventListener('abort', abort, { once: true });
+    this.send({ t: 'download', id, spec });
+    return result
+      .catch((err: unknown) => {
+        // Stopped because something else failed: that failure is the one to tell.
+        throw signal?.aborted ? signal.reason : err;
+      })
+      .finally(() => signal?.removeEventListener('abort', abort));
   }
 
   /** A file job: the worker reads the stored bytes itself. */
@@ -207,6 +238,12 @@ class StreamWorker {
       }
     } else if (message.t === 'read') {
       pending.onRead?.(message.bytes);
+    } else if (message.t === 'progress') {
+      pending.download?.onProgress?.(message.bytes);
+    } else if (message.t === 'request') {
+      pending.download?.onRequest?.(message.info);
+    } else if (message.t === 'downloaded') {
+      this.settle(message.id)?.resolve(message.outcome);
     } else if (message.t === 'done') {
       this.settle(message.id)?.resolve(message.result);
     } else {
@@ -316,6 +353,30 @@ export function streamJob<K extends JobKind>(
   // A failed job takes its input down, so whoever feeds it stops instead of waiting for credit.
   job.result.catch((err: unknown) => job.input.destroy(err as Error));
   return job;
+}
+
+/** Most downloads running at once on worker threads; more run on the least busy. */
+const MAX_DOWNLOAD_WORKERS = 8;
+
+/**
+ * Download a blob into a file on a worker thread of its own (STRATA_THREADS=0: in this thread). A
+ * download is a socket, a hash and file writes: each gets its own thread, beyond the pool's size, so the
+ * system shares the cores among them evenly (two of three downloads on one of two workers took twice as
+ * long as the third). The copy's limit on concurrent blobs bounds how many there are.
+ */
+export function downloadJob(spec: DownloadSpec, hooks: DownloadHooks): Promise<DownloadOutcome> {
+  if (poolSize() === 0) return downloadBlob(spec, hooks);
+  let worker = workers.find((w) => w.downloading === 0);
+  if (!worker && workers.length < MAX_DOWNLOAD_WORKERS) {
+    try {
+      worker = new StreamWorker(leave);
+      workers.push(worker);
+    } catch {
+      return downloadBlob(spec, hooks);
+    }
+  }
+  worker ??= workers.reduce((best, w) => (w.downloading < best.downloading ? w : best));
+  return worker.runDownload(spec, hooks);
 }
 
 /**

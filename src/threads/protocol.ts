@@ -3,6 +3,8 @@
 import type { ErrorKind } from '../errors.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
 import type { Compression } from '../oci/mediatypes.js';
+import type { DownloadOutcome, DownloadSpec } from '../registry/blob-download.js';
+import type { RequestInfo } from '../registry/http.js';
 import type { FileRange } from '../transports/types.js';
 
 /** What a worker does with a layer's stored bytes: measure them for the layer database, or index them. */
@@ -32,6 +34,8 @@ export type ToWorker =
   /** A chunk of the stored layer, transferred (the sender gave up its copy). */
   | { t: 'data'; id: number; chunk: Uint8Array }
   | { t: 'end'; id: number }
+  /** Download a blob into a file on the worker (registry/blob-download.ts); nothing is sent. */
+  | { t: 'download'; id: number; spec: DownloadSpec }
   | { t: 'abort'; id: number };
 
 export interface SerialError {
@@ -59,4 +63,8 @@ export type FromWorker =
   /** A file job has read this many stored bytes so far. */
   | { t: 'read'; id: number; bytes: number }
   | { t: 'done'; id: number; result: JobResults[JobKind] }
+  /** A download's progress and HTTP exchanges, and its outcome. */
+  | { t: 'progress'; id: number; bytes: number }
+  | { t: 'request'; id: number; info: RequestInfo }
+  | { t: 'downloaded'; id: number; outcome: DownloadOutcome }
   | { t: 'fail'; id: number; error: SerialError };

@@ -16,6 +16,7 @@ import { RegistryClient } from '../registry/client.js';
 import type { HttpTimeouts, RequestHook } from '../registry/http.js';
 import type { RetryPolicy } from '../registry/retry.js';
 import {
+  type DownloadOptions,
   type ImageSource,
   type LayerBlob,
   type ResolveOptions,
@@ -187,6 +188,18 @@ class RegistrySource implements ImageSource {
       `layer ${index} (${layer.digest}) of ${this.label}`,
       { hash: sourceHashes(options) },
     );
+  }
+
+  async downloadLayer(
+    layer: LayerBlob,
+    index: number,
+    file: string,
+    options: DownloadOptions = {},
+  ): Promise<void> {
+    if (layer.digest === undefined) throw invalid(`layer ${index} of ${this.label} has no digest`);
+    const desc = { digest: layer.digest, size: layer.size, urls: layer.foreign ? layer.urls : undefined };
+    const what = `layer ${index} (${layer.digest}) of ${this.label}`;
+    await this.client.downloadBlob(this.ref.path, desc, file, { what, where: file }, options);
   }
 
   async close(): Promise<void> {

@@ -5,17 +5,15 @@
  * manifest is listed in index.json through an OCI view for skopeo and umoci; this source still reads
  * the manifest as received, found by its digest.
  */
-import { join } from 'node:path';
-import { LayerFactsCache } from '../cache/layer-facts.js';
 import { layerTypeInfo } from '../oci/mediatypes.js';
 import { SNIFF_BYTES, checkSniffed, peekStream, sniffCompression } from '../layer/compression.js';
 import { formatReference, parseReference } from '../reference/reference.js';
 import { type ImageLocation, formatLocation } from '../reference/transport.js';
-import { Store } from '../store/store.js';
+import { Store, type StoreImage } from '../store/store.js';
 import { measureLayer } from '../threads/jobs.js';
 import { createLayoutSource } from './oci-common.js';
 import { DirBlobStore } from './oci-layout.js';
-import type { CommittedLayer, ImageDestination, ImageSource, SourceOptions } from './types.js';
+import type { ImageDestination, ImageSource, SourceOptions } from './types.js';
 
 type StoreLocation = Extract<ImageLocation, { transport: 'strata' }>;
 
@@ -38,11 +36,11 @@ export async function storeSource(store: Store, loc: StoreLocation): Promise<Ima
   const name = formatLocation(loc);
   const blobs = new DirBlobStore(store.root, store.what);
   const layout = createLayoutSource(name, blobs, { digest: image.manifestDigest });
-  return {
+  const source: ImageSource & { diffIDsVerified: boolean } = {
     ...layout,
     name,
-    // Layers enter the store only after their diffID checked out (copy's meter, or measureStoredLayer).
-    diffIDsVerified: true,
+    // True once resolve() found every layer registered (read and checked against its diffID).
+    diffIDsVerified: false,
     async resolve(options) {
       const resolved = await layout.resolve(options);
       resolved.facts = {
@@ -51,6 +49,7 @@ export async function storeSource(store: Store, loc: StoreLocation): Promise<Ima
       };
       const sizes = await store.layerSizes(image);
       if (sizes !== undefined) resolved.facts.layerSizes = sizes;
+      source.diffIDsVerified = sizes !== undefined;
       const index = image.record.index;
       if (index !== undefined && (await store.hasBlob(index))) {
         resolved.index = { bytes: await store.readBlob(index), digest: index, mediaType: 'application/json' };
@@ -59,23 +58,63 @@ export async function storeSource(store: Store, loc: StoreLocation): Promise<Ima
       }
       return resolved;
     },
+    recordLayerSizes: (sizes) => store.register(image, sizes),
   };
+  return source;
+}
+
+export interface Registration {
+  /** Layers read (decompressed and hashed) to register them. */
+  read: number;
+  /** Images with a layer that could not be registered: its tar is not what the config says, say. */
+  failures: Array<{ image: StoreImage; error: Error }>;
 }
 
 /**
- * Unpacked size of a stored layer: decompressed, checked against its diffID on the way, and
- * remembered by diffID so no layer is scanned twice.
+ * Register every layer of the store's images (all, or those given) that no scan has read yet: pulled
+ * layers are stored as fetched, and their tars are first read on first use. Each is decompressed,
+ * checked against its diffID and measured, and the layer database entries are written. One image's
+ * bad layer does not stop the others: it is reported in `failures`.
  */
-export async function measureStoredLayer(store: Store, layer: CommittedLayer): Promise<number> {
-  const cache = new LayerFactsCache(join(store.root, 'cache', 'layers', 'sha256'));
-  const known = await cache.get(layer.diffID);
-  if (known) return known.unpackedSize;
-  const what = `${store.what}: layer ${layer.blob.digest}`;
-  const peeked = await peekStream(await store.openBlob(layer.blob.digest), SNIFF_BYTES);
-  const declared = layerTypeInfo(layer.blob.mediaType)?.compression;
+export async function registerLayers(
+  store: Store,
+  images?: StoreImage[],
+  options: { onStart?: (layers: number) => void } = {},
+): Promise<Registration> {
+  const all = images ?? (await store.images());
+  const before = await Promise.all(all.map((image) => store.knownSizes(image)));
+  const unread = new Set(
+    all.flatMap((image, n) => image.diffIDs.filter((_, i) => before[n]![i] === undefined)),
+  );
+  if (unread.size > 0) options.onStart?.(unread.size);
+  const result: Registration = { read: 0, failures: [] };
+  for (const image of all) {
+    // Read again: a layer shared with an image registered just before is known now.
+    const known = await store.knownSizes(image);
+    const missing = known.flatMap((size, i) => (size === undefined ? [i] : []));
+    result.read += missing.length;
+    // Two at a time: each is a stream worker's job, and the machines strata is measured on have two cores.
+    const measureSome = async () => {
+      for (let i = missing.shift(); i !== undefined; i = missing.shift())
+        known[i] = await measureStoredLayer(store, image, i);
+    };
+    const measured = await Promise.all([measureSome(), measureSome()]).catch((error: Error) => error);
+    await store.register(image, known);
+    if (measured instanceof Error) result.failures.push({ image, error: measured });
+  }
+  return result;
+}
+
+/** Unpacked size of a stored layer: decompressed and checked against its diffID on the way; cached. */
+async function measureStoredLayer(store: Store, image: StoreImage, index: number): Promise<number> {
+  const diffID = image.diffIDs[index] as string;
+  const blob = image.manifest.layers[index]!;
+  const what = `${store.what}: layer ${index} (${blob.digest})`;
+  const peeked = await peekStream(await store.openBlob(blob.digest), SNIFF_BYTES);
+  const declared = layerTypeInfo(blob.mediaType)?.compression;
   const compression = checkSniffed(sniffCompression(peeked.head), declared, what);
-  const r = await measureLayer(peeked.stream, compression, layer.diffID, what);
-  await cache.put(layer.diffID, { unpackedSize: r.size, entries: r.entries });
+  const r = await measureLayer(peeked.stream, compression, diffID, what);
+  await store.facts.put(diffID, { unpackedSize: r.size, entries: r.entries });
   return r.size;
 }
 
@@ -91,12 +130,13 @@ export function storeDestination(store: Store, loc: StoreLocation): ImageDestina
   return {
     name: formatLocation(loc),
     layerCompression: 'keep',
-    // The layer database records unpacked sizes: copy measures them on the way in, one read less.
+    // The layer database records unpacked sizes: copy measures the layers whose tars pass by anyway.
     recordsUnpackedSizes: true,
     hasBlob: (blob) => store.hasBlob(blob.digest, blob.size),
     claimBlob: (blob) => store.claimBlob(blob.digest),
     putBlob: (blob, content, onProgress) => store.putBlob(blob, content, onProgress),
-    commitImage: (image) => store.commitImage(image, (layer) => measureStoredLayer(store, layer)),
+    blobFile: (blob) => store.blobFile(blob),
+    commitImage: (image) => store.commitImage(image),
     async close() {},
   };
 }

@@ -86,21 +86,46 @@ export function sourceHashes(options: OpenLayerOptions | undefined): boolean {
   return options?.diffIDChecked !== true && options?.digestChecked !== true;
 }
 
+export interface DownloadOptions {
+  /** Bytes of the blob received so far. */
+  onProgress?: BlobProgress;
+  signal?: AbortSignal;
+}
+
+/** A destination's file for one blob, written by someone else (see ImageDestination.blobFile). */
+export interface BlobFile {
+  path: string;
+  commit(): Promise<BlobInfo>;
+  discard(): Promise<void>;
+}
+
 /** Every place an image can live offers this face for reading. */
 export interface ImageSource {
   /** How the user named it, e.g. docker://127.0.0.1:5000/app:1 or docker-archive:app.tar. */
   readonly name: string;
   /**
-   * Every layer this source holds was checked against its diffID when it was stored (strata's store),
-   * so a layer whose blob digest verifies needs no second diffID check when decompressed.
+   * Every layer of the image last resolved was checked against its diffID when it was stored (strata's
+   * store, once its layers are registered), so a layer whose blob digest verifies needs no second diffID
+   * check when decompressed. Read after resolve().
    */
   readonly diffIDsVerified?: boolean;
   resolve(options?: ResolveOptions): Promise<ResolvedImage>;
+  /**
+   * Told each layer's unpacked size once a scan measured them all (their tars matched their diffIDs):
+   * strata's store registers them in its layer database.
+   */
+  recordLayerSizes?(sizes: readonly number[]): Promise<void>;
   /**
    * Stream a layer blob as stored (compressed if it is). The stream fails with a digest-mismatch
    * error at its end if the bytes do not match the blob's digest.
    */
   openLayer(layer: LayerBlob, index: number, options?: OpenLayerOptions): Promise<Readable>;
+  /**
+   * Write a layer blob into a new file, verified against its digest and size and synced, without its
+   * bytes passing through this thread (a registry downloads it on a worker). The caller removes the file
+   * when this fails.
+   */
+  downloadLayer?(layer: LayerBlob, index: number, file: string, options?: DownloadOptions): Promise<void>;
   /** Where the blob sits in a local file, if it does and is stored uncompressed; lets readers seek. */
   layerFile?(layer: LayerBlob, index: number): Promise<FileRange | undefined>;
   /**
@@ -190,7 +215,10 @@ export interface ImageDestination {
    * until it calls release() after putBlob.
    */
   claimBlob?(blob: BlobInfo): Promise<{ present: true } | { present: false; release(): Promise<void> }>;
-  /** The destination records each layer's unpacked size (a store's layer database), so copy measures it. */
+  /**
+   * The destination records layers' unpacked sizes (a store's layer database): copy measures the layers
+   * whose tars pass by anyway (uncompressed blobs); the destination learns the others' later.
+   */
   readonly recordsUnpackedSizes?: boolean;
   /** Make the blob present without sending it (a registry's cross-repository mount). */
   mountBlob?(blob: BlobInfo, fromRepository: string): Promise<boolean>;
@@ -199,6 +227,11 @@ export interface ImageDestination {
    * after it matches blob.digest/size when those are given; it returns the digest and size it stored.
    */
   putBlob(blob: BlobInput, content: Readable, onProgress?: BlobProgress): Promise<BlobInfo>;
+  /**
+   * A file to write a blob into directly (a source's downloadLayer), made visible as the blob by
+   * commit(); the writer has verified and synced it. discard() removes it.
+   */
+  blobFile?(blob: BlobInfo): Promise<BlobFile>;
   /** Record the image (manifest, config, tags). Returns the digest of the manifest as written. */
   commitImage(image: ImageToCommit): Promise<{ digest: string }>;
   /** Finish (archives are written here) and release resources. */

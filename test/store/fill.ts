@@ -1,11 +1,12 @@
 /**
  * Test-local filling of a store from an OCI layout, standing in for the copy engine: claim each layer,
- * stream it in, then commit the image through the strata: destination.
+ * stream it in, commit the image through the strata: destination, then register its layers in the layer
+ * database as their first use would.
  */
 import { parseImageConfig } from '../../src/oci/config.js';
 import type { Store } from '../../src/store/store.js';
 import { openSource } from '../../src/transports/open.js';
-import { storeDestination } from '../../src/transports/store.js';
+import { registerLayers, storeDestination } from '../../src/transports/store.js';
 import type { CommittedLayer } from '../../src/transports/types.js';
 
 export interface FillResult {
@@ -49,6 +50,9 @@ export async function fillFromLayout(
       tags,
       repoDigest,
     });
+    const image = (await store.images()).find((i) => i.manifestDigest === digest);
+    const { failures } = await registerLayers(store, image && [image]);
+    if (failures.length > 0) throw failures[0]!.error;
     return { manifestDigest: digest, id: resolved.config.digest, written };
   } finally {
     await source.close();

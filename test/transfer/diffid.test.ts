@@ -1,6 +1,6 @@
 // A layer whose bytes match its blob digest but not the config's diffID: the check runs on a worker
-// thread (the pull's meter, the analysis scan), and the failure must still be the same clear error,
-// with nothing of the image left behind.
+// thread (a size measure, the analysis scan) the first time the layer's tar is read, and the failure
+// must be a clear error naming the layer, with nothing of the false layer registered.
 import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,15 +27,29 @@ beforeAll(async () => {
 });
 
 describe('a layer that is not what the config says', () => {
-  test('pull refuses it with a digest-mismatch naming the layer; no image is recorded, the store verifies', async () => {
+  test('pull stores it as fetched; its first read refuses it, naming the layer, and registers nothing of it', async () => {
     const root = mkdtempSync(join(tmpdir(), 'strata-diffid-'));
     process.env.STRATA_ROOT = root;
-    const r = await runCli(['pull', '-q', ref]);
-    expect(r.code, r.stderr).toBe(EXIT_CODES['digest-mismatch']);
-    expect(r.stderr).toContain('uncompressed content');
-    expect(r.stderr).toContain(lie);
-    expect((await runCli(['images', '-q'])).stdout).toBe('');
+    // The blobs match their digests, so the pull succeeds, as skopeo's and containerd's fetch would.
+    const pulled = await runCli(['pull', '-q', ref]);
+    expect(pulled.code, pulled.stderr).toBe(0);
     expect(readdirSync(join(root, 'ingest')).filter((n) => n.endsWith('.partial'))).toEqual([]);
+    // Its first read decompresses the layer and finds the lie.
+    const history = await runCli(['history', `strata:${ref}`]);
+    expect(history.code, history.stderr).toBe(EXIT_CODES['digest-mismatch']);
+    expect(history.stderr).toContain('uncompressed content');
+    expect(history.stderr).toContain(lie);
+    // strata images still lists it, with a warning naming the layer; the good base layer is registered.
+    const images = await runCli(['images', '-q']);
+    expect(images.code, images.stderr).toBe(0);
+    expect(images.stdout).not.toBe('');
+    expect(images.stderr).toContain(lie);
+    expect(readdirSync(join(root, 'layerdb', 'sha256'))).toHaveLength(1);
+    const verify = await runCli(['system', 'verify']);
+    expect(verify.code).toBe(EXIT_CODES.invalid);
+    expect(verify.stdout).toContain(lie);
+    // Removing the image leaves a store that verifies clean.
+    expect((await runCli(['rmi', ref])).code).toBe(0);
     expect((await runCli(['system', 'verify'])).stdout).toBe('ok\n');
   });
 

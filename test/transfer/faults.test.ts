@@ -94,7 +94,7 @@ describe('faults during pull', () => {
     });
     try {
       const r = await runCli(['pull', '-q', ref]);
-      expect(r.code).toBe(EXIT_CODES['digest-mismatch']);
+      expect(r.code, r.stderr).toBe(EXIT_CODES['digest-mismatch']);
       expect(r.stderr).toContain(top);
     } finally {
       proxy.clearRules();

@@ -1,6 +1,6 @@
 // strata pull from a real registry into the store: Docker's progress, layers fetched once whichever
 // image brought them, and a store whose answers equal the Docker Engine's for the same images.
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -82,6 +82,9 @@ describe('pull into a fresh store', () => {
   });
 
   test("the store's layer database equals the engine's, and its history equals docker history", async () => {
+    // A pull stores the gzip layers as fetched: none is registered until something reads its tar.
+    const layerdb = join(root, 'layerdb', 'sha256');
+    expect(existsSync(layerdb) ? readdirSync(layerdb) : []).toEqual([]);
     const engine = engineLayerDB();
     for (const img of [deletes, large]) {
       const ref = viaProxy(img.registryRef);

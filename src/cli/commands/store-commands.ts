@@ -3,7 +3,7 @@ import { StrataError } from '../../errors.js';
 import { shortId } from '../../oci/digest.js';
 import { unixSeconds } from '../../image/time.js';
 import type { ImageSummary } from '../../store/store.js';
-import { openStore } from '../../transports/store.js';
+import { openStore, registerLayers } from '../../transports/store.js';
 import { renderTableOrLines } from '../format/template.js';
 import { createdSince, humanSizeWithPrecision } from '../../format/units.js';
 import type { CliIO } from '../io.js';
@@ -53,6 +53,12 @@ export function registerStoreCommands(program: Command, io: CliIO): void {
     .option('--format <template>', 'format output using a Go template, "table", or "json"')
     .action(async (opts: { digests?: boolean; trunc?: boolean; quiet?: boolean; format?: string }) => {
       const store = await openStore();
+      const registered = await registerLayers(store, undefined, {
+        onStart: (n) =>
+          io.err(`reading ${n} layer${n === 1 ? '' : 's'} not read since pulled, for their sizes\n`),
+      });
+      for (const { image, error } of registered.failures)
+        io.err(`warning: image ${shortId(image.id)}: ${error.message}\n`);
       const rows = imageRows(await store.listImages(), {
         digests: opts.digests === true,
         trunc: opts.trunc !== false,
@@ -145,7 +151,11 @@ export function registerStoreCommands(program: Command, io: CliIO): void {
     .command('verify')
     .description('check every blob against its digest and every image against its blobs and layer database')
     .action(async () => {
-      const problems = await (await openStore()).verify();
+      const store = await openStore();
+      const problems = await store.verify();
+      // Layers not read since they were pulled are read now: each tar checked against its diffID.
+      for (const { image, error } of (await registerLayers(store)).failures)
+        problems.push(`image ${shortId(image.id)}: ${error.message}`);
       for (const p of problems) io.out(`${p}\n`);
       if (problems.length > 0) {
         throw new StrataError(
