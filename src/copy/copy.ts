@@ -19,6 +19,7 @@ import { isManifestType } from '../oci/mediatypes.js';
 import { OffThreadCheck, Tap, compressStream, piped } from './streams.js';
 import { decompress } from '../layer/compression.js';
 import { VerifyingStream } from '../oci/digest.js';
+import { prestartDownloadWorkers } from '../threads/pool.js';
 
 export interface CopyOptions {
   platform?: Platform;
@@ -99,9 +100,12 @@ export async function copyImage(
   options: CopyOptions = {},
 ): Promise<CopyResult> {
   const emit: CopyEventHandler = options.onEvent ?? (() => {});
+  const concurrency = Math.max(1, options.maxConcurrent ?? 3);
+  // Layers will download on workers of their own: start them now, beside the first requests.
+  if (source.downloadLayer && dest.blobFile) prestartDownloadWorkers(concurrency);
   const resolved = await source.resolve({ platform: options.platform });
   const image = buildImage(source.name, resolved);
-  const limiter = new Limiter(Math.max(1, options.maxConcurrent ?? 3));
+  const limiter = new Limiter(concurrency);
   const verbs = options.verbs ?? 'pull';
   const lineId = (i: number) =>
     shortId(

@@ -1,6 +1,6 @@
 import { LayerFactsCache, type LayerFacts } from '../cache/layer-facts.js';
 import { unpackedSizeFromFile } from '../layer/unpacked-size.js';
-import { measureLayer } from '../threads/jobs.js';
+import { measureOnWorker } from '../threads/pool.js';
 import type { ImageSource } from '../transports/types.js';
 import type { Image, ImageLayer } from './image.js';
 
@@ -12,8 +12,8 @@ export interface LayerSizeOptions {
 
 /**
  * Scan one layer for its facts. An uncompressed layer in a local file is read header by header
- * (seeking past file data); anything else is streamed once, decompressed and checked against its
- * diffID on the way.
+ * (seeking past file data); anything else is streamed once to a stream worker, which checks its blob
+ * digest, decompresses it and checks it against its diffID.
  */
 export async function scanLayerFacts(source: ImageSource, layer: ImageLayer): Promise<LayerFacts> {
   const what = `layer ${layer.index} (${layer.diffID})`;
@@ -22,8 +22,11 @@ export async function scanLayerFacts(source: ImageSource, layer: ImageLayer): Pr
     const r = await unpackedSizeFromFile(range, what);
     return { unpackedSize: r.size, entries: r.entries };
   }
-  const blob = await source.openLayer(layer.blob, layer.index);
-  const r = await measureLayer(blob, layer.blob.compression, layer.diffID, what);
+  const { digest, size, compression } = layer.blob;
+  // The worker hashes the blob as it measures it, so the source need not.
+  const blob = await source.openLayer(layer.blob, layer.index, { digestChecked: digest !== undefined });
+  const stored = digest === undefined ? undefined : { digest, size };
+  const r = await measureOnWorker(blob, { kind: 'measure', compression, diffID: layer.diffID, what, stored });
   return { unpackedSize: r.size, entries: r.entries };
 }
 

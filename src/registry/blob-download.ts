@@ -22,7 +22,7 @@ import {
 import { isTransientNetError, unreachableError } from './neterror.js';
 import { resumeMode } from './resume.js';
 import { type RetryPolicy, backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry.js';
-import { wireGet } from './wire.js';
+import { wireExchange } from './wire.js';
 
 export interface DownloadSpec {
   url: string;
@@ -231,8 +231,8 @@ async function exchange(
       keptBytes += slice.length;
     }
   };
-  const wire = wireGet(
-    { url: new URL(url), headers, insecureTls: spec.insecureTls, timeouts: spec.timeouts },
+  const wire = wireExchange(
+    { url: new URL(url), headers, insecureTls: spec.insecureTls, timeouts: spec.timeouts, reuseBuffer: true },
     onHead,
     onBody,
   );

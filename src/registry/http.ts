@@ -3,6 +3,7 @@ import type { Agent } from 'undici';
 import { loadUndici } from './undici.js';
 import { StrataError, invalid } from '../errors.js';
 import { classifyNetError } from './neterror.js';
+import { wireResponse } from './wire.js';
 
 export type IncomingHttpHeaders = Record<string, string | string[] | undefined>;
 
@@ -141,6 +142,19 @@ export class HttpClient {
   private async once(req: HttpRequest): Promise<HttpResponse> {
     const headers = { 'user-agent': this.userAgent, ...req.headers };
     try {
+      if (req.body === undefined) {
+        // Requests without a body (all a pull makes) go on a connection of their own, without undici.
+        const insecureTls = this.options.insecureTls;
+        const res = await wireResponse({
+          ...req,
+          url: new URL(req.url),
+          headers,
+          insecureTls,
+          timeouts: this.timeouts,
+        });
+        logExchange(this.onRequest, { method: req.method, url: req.url, status: res.head.status });
+        return { status: res.head.status, url: req.url, headers: res.head.headers, body: res.body };
+      }
       const { request } = await loadUndici();
       const res = await request(req.url, {
         method: req.method as 'GET',

@@ -85,9 +85,11 @@ export class ResponseParser {
   private framing?: Framing;
 
   /** onHead is told the head before any body byte; onBody gets each slice of the body. */
+  /** `headRequest`: the answer to a HEAD has no body, whatever its Content-Length says. */
   constructor(
     private readonly onHead: (head: ResponseHead) => void,
     private readonly onBody: (slice: Buffer) => void,
+    private readonly headRequest = false,
   ) {}
 
   /** Feed bytes read from the connection. Throws on a malformed response. */
@@ -118,7 +120,7 @@ export class ResponseParser {
     const rest = joined.subarray(at + HEAD_END.length);
     if (head.status >= 100 && head.status < 200) return rest; // informational: the real head follows
     this.head = head;
-    this.framing = framingOf(head);
+    this.framing = this.headRequest ? { kind: 'none' } : framingOf(head);
     this.onHead(head);
     if (this.framing.kind === 'none' || (this.framing.kind === 'length' && this.framing.left === 0))
       this.done = true;

@@ -180,11 +180,18 @@ export class Store {
     return bytes;
   }
 
-  /** Stream a blob; the stream fails at its end if the bytes do not hash to the digest. */
-  async openBlob(digest: string, what = `blob ${digest}`): Promise<Readable> {
+  /**
+   * Stream a blob; the stream fails at its end if the bytes do not hash to the digest (with `hash: false`,
+   * for a reader that hashes them itself, only if their length is wrong).
+   */
+  async openBlob(
+    digest: string,
+    what = `blob ${digest}`,
+    options: { hash?: boolean } = {},
+  ): Promise<Readable> {
     const size = await blobSize(this.paths, digest);
     if (size === undefined) throw notFound(`${this.what} has no ${what}`);
-    const verifier = new VerifyingStream(digest, size, `${this.what}: ${what}`);
+    const verifier = new VerifyingStream(digest, size, `${this.what}: ${what}`, options);
     pipeline(createReadStream(this.paths.blob(digest), { highWaterMark: READ_CHUNK }), verifier, () => {});
     return verifier;
   }

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { StrataError } from '../errors.js';
@@ -77,12 +78,14 @@ function roomyWorkerHeaps(): void {
   setFlagsFromString('--expose-gc');
 }
 
-/** A worker running the compiled module beside this one, or its TypeScript source through tsx. */
-function startWorker(): Worker {
+type WorkerEntry = 'worker' | 'download-worker';
+
+/** A worker running a compiled module beside this one, or its TypeScript source through tsx. */
+function startWorker(entry: WorkerEntry): Worker {
   roomyWorkerHeaps();
-  const js = new URL('./worker.js', import.meta.url);
+  const js = new URL(`./${entry}.js`, import.meta.url);
   if (existsSync(fileURLToPath(js))) return new Worker(js, { resourceLimits: WORKER_LIMITS });
-  const ts = new URL('./worker.ts', import.meta.url).href;
+  const ts = new URL(`./${entry}.ts`, import.meta.url).href;
   const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(ts)}); })`;
   return new Worker(boot, { eval: true, resourceLimits: WORKER_LIMITS });
 }
@@ -133,8 +136,14 @@ class StreamWorker {
   private nextId = 1;
   private idle?: NodeJS.Timeout;
 
-  constructor(private readonly onExit: (w: StreamWorker) => void) {
-    this.worker = startWorker();
+  constructor(
+    private readonly onExit: (w: StreamWorker) => void,
+    entry: WorkerEntry = 'worker',
+    /** Stop if no job comes within this long (a worker started ahead of its jobs). */
+    idleMs?: number,
+  ) {
+    this.worker = startWorker(entry);
+    if (idleMs !== undefined) this.idle = setTimeout(() => void this.stop(), idleMs).unref();
     // Idle workers must not keep the process alive; a running job does (see settle).
     this.worker.unref();
     this.worker.on('message', (message: FromWorker) => this.receive(message));
@@ -144,13 +153,6 @@ class StreamWorker {
 
   get load(): number {
     return this.jobs.size;
-  }
-
-  /** Downloads running here. */
-  get downloading(): number {
-    let n = 0;
-    for (const job of this.jobs.values()) if (job.download) n++;
-    return n;
   }
 
   /** A job registered (the worker keeps the process alive until it settles), not yet sent. */
@@ -277,10 +279,13 @@ class StreamWorker {
 }
 
 const workers: StreamWorker[] = [];
-const leave = (gone: StreamWorker) => {
-  const at = workers.indexOf(gone);
-  if (at >= 0) workers.splice(at, 1);
+
+/** What a worker calls when it stops: leave its list. */
+const leaving = (list: StreamWorker[]) => (gone: StreamWorker) => {
+  const at = list.indexOf(gone);
+  if (at >= 0) list.splice(at, 1);
 };
+const leave = leaving(workers);
 
 /**
  * Stop every idle worker now rather than after IDLE_MS: for a caller about to need the memory (the
@@ -355,28 +360,79 @@ export function streamJob<K extends JobKind>(
   return job;
 }
 
-/** Most downloads running at once on worker threads; more run on the least busy. */
+/** Download workers: each runs one download at a time (see downloadJob), and stops when idle. */
+const downloaders: StreamWorker[] = [];
+
+/** More downloads than this at once share workers. */
 const MAX_DOWNLOAD_WORKERS = 8;
 
+/** Downloads running on this thread (see downloadJob). */
+let downloadsHere = 0;
+
+/** How many downloads may run on this thread at once (tests set 0 to put every one on a worker). */
+export const downloadPolicy = { onThisThread: 1 };
+
+/** A prestarted download worker that gets no job stops after this long. */
+const PRESTART_IDLE_MS = 10_000;
+
+function addDownloader(idleMs?: number): StreamWorker | undefined {
+  if (poolSize() === 0 || downloaders.length >= MAX_DOWNLOAD_WORKERS) return undefined;
+  try {
+    const worker = new StreamWorker(leaving(downloaders), 'download-worker', idleMs);
+    downloaders.push(worker);
+    return worker;
+  } catch {
+    return undefined; // no threads here: downloads run in-process
+  }
+}
+
 /**
- * Download a blob into a file on a worker thread of its own (STRATA_THREADS=0: in this thread). A
- * download is a socket, a hash and file writes: each gets its own thread, beyond the pool's size, so the
- * system shares the cores among them evenly (two of three downloads on one of two workers took twice as
- * long as the third). The copy's limit on concurrent blobs bounds how many there are.
+ * Start the download workers `concurrent` downloads will want (one of them runs on this thread) ahead of
+ * the downloads (a pull, before it has read the manifest), so that their start-up runs beside the first
+ * requests instead of after them.
+ */
+export function prestartDownloadWorkers(concurrent: number): void {
+  const wanted = concurrent - downloadPolicy.onThisThread;
+  for (let n = downloaders.length; n < wanted; n++) if (!addDownloader(PRESTART_IDLE_MS)) return;
+}
+
+/**
+ * Download a blob into a file on a thread of its own: this one for the first, a download worker for each
+ * other (STRATA_THREADS=0: all in this thread). A download is a socket, a hash and file writes: each gets
+ * its own thread, beyond the stream pool's size, so the system shares the cores among them evenly (two
+ * of three downloads on one of two workers took twice as long as the third). The copy's limit on
+ * concurrent blobs bounds how many there are.
  */
 export function downloadJob(spec: DownloadSpec, hooks: DownloadHooks): Promise<DownloadOutcome> {
-  if (poolSize() === 0) return downloadBlob(spec, hooks);
-  let worker = workers.find((w) => w.downloading === 0);
-  if (!worker && workers.length < MAX_DOWNLOAD_WORKERS) {
-    try {
-      worker = new StreamWorker(leave);
-      workers.push(worker);
-    } catch {
-      return downloadBlob(spec, hooks);
-    }
+  if (downloadsHere < downloadPolicy.onThisThread) {
+    // One download at a time runs on this thread, which only waits while blobs move: one worker fewer
+    // to start, and the first download begins without waiting for one.
+    downloadsHere++;
+    return downloadBlob(spec, hooks).finally(() => downloadsHere--);
   }
-  worker ??= workers.reduce((best, w) => (w.downloading < best.downloading ? w : best));
-  return worker.runDownload(spec, hooks);
+  const worker =
+    downloaders.find((w) => w.load === 0) ??
+    addDownloader() ??
+    downloaders.reduce<StreamWorker | undefined>(
+      (best, w) => (!best || w.load < best.load ? w : best),
+      undefined,
+    );
+  return worker ? worker.runDownload(spec, hooks) : downloadBlob(spec, hooks);
+}
+
+/**
+ * Measure a layer's stored bytes on a stream worker: decompress, check the diffID, count the unpacked
+ * size. With `spec.stored` the worker checks the blob digest too (the stream need not), and a blob that
+ * is not its digest is reported as such even when its bytes also fail to decompress. Nothing else may
+ * read the stream's chunks: they go to the worker without a copy.
+ */
+export async function measureOnWorker(
+  stored: Readable,
+  spec: JobSpec & { kind: 'measure' },
+): Promise<JobResults['measure']> {
+  const job = streamJob(spec, { handOver: true });
+  const [, result] = await Promise.all([pipeline(stored, job.input), job.result]);
+  return result;
 }
 
 /**

@@ -1,6 +1,7 @@
-// Messages between the main thread and the stream workers (src/threads/worker.ts). A job is a layer's
-// stored bytes, sent in chunks; the worker answers with the job's result.
-import type { ErrorKind } from '../errors.js';
+// Messages between the main thread and its workers: stream workers (src/threads/worker.ts), where a job
+// is a layer's stored bytes, sent in chunks, and download workers (src/threads/download-worker.ts), where
+// a job is a blob to fetch into a file. Each answers with the job's result.
+import { type ErrorKind, isStrataError } from '../errors.js';
 import type { UnpackedSize } from '../layer/unpacked-size.js';
 import type { Compression } from '../oci/mediatypes.js';
 import type { DownloadOutcome, DownloadSpec } from '../registry/blob-download.js';
@@ -42,6 +43,13 @@ export interface SerialError {
   kind?: ErrorKind;
   message: string;
   hint?: string;
+}
+
+/** An error as it crosses threads: a StrataError keeps its kind and hint. */
+export function serialError(err: unknown): SerialError {
+  return isStrataError(err)
+    ? { kind: err.kind, message: err.message, hint: err.hint }
+    : { message: (err as Error)?.message ?? String(err) };
 }
 
 /** An index as the cache stores it (encodeLayerIndex), and the tar's member count. */

@@ -1,19 +1,9 @@
 // A stream worker: runs layer jobs (src/threads/jobs.ts) on the bytes the main thread sends, so the
 // decompression, hashing and scanning run on another core beside the main thread's I/O.
 import { parentPort } from 'node:worker_threads';
-import { isStrataError } from '../errors.js';
+import { serialError } from './protocol.js';
 import { JobFeed, indexLayerFile } from './jobs.js';
-import { type DownloadSpec, downloadBlob } from '../registry/blob-download.js';
-import type { RequestInfo } from '../registry/http.js';
-import type {
-  FileJobSpec,
-  FromWorker,
-  JobKind,
-  JobResults,
-  JobSpec,
-  SerialError,
-  ToWorker,
-} from './protocol.js';
+import type { FileJobSpec, FromWorker, JobKind, JobResults, JobSpec, ToWorker } from './protocol.js';
 
 const port = parentPort!;
 
@@ -60,12 +50,6 @@ function startFile(id: number, spec: FileJobSpec): void {
   report(id, indexLayerFile(spec, onRead));
 }
 
-function serialError(err: unknown): SerialError {
-  return isStrataError(err)
-    ? { kind: err.kind, message: err.message, hint: err.hint }
-    : { message: (err as Error)?.message ?? String(err) };
-}
-
 /** Post a job's result (its encoded index handed over) or its error. */
 function report(id: number, result: Promise<JobResults[JobKind]>): void {
   result.then(
@@ -77,29 +61,8 @@ function report(id: number, result: Promise<JobResults[JobKind]>): void {
   );
 }
 
-const downloads = new Map<number, AbortController>();
-
-/** A blob download: this thread receives, hashes and writes it; the main thread hears progress. */
-function startDownload(id: number, spec: DownloadSpec): void {
-  const aborted = new AbortController();
-  downloads.set(id, aborted);
-  const hooks = {
-    onProgress: (bytes: number) => post({ t: 'progress', id, bytes }),
-    onRequest: (info: RequestInfo) => post({ t: 'request', id, info }),
-    signal: aborted.signal,
-  };
-  downloadBlob(spec, hooks)
-    .then(
-      (outcome) => post({ t: 'downloaded', id, outcome }),
-      (err: unknown) => post({ t: 'fail', id, error: serialError(err) }),
-    )
-    .finally(() => downloads.delete(id));
-}
-
 port.on('message', (message: ToWorker) => {
   if (message.t === 'start') return start(message.id, message.spec);
-  if (message.t === 'download') return startDownload(message.id, message.spec);
-  if (message.t === 'abort') downloads.get(message.id)?.abort(new Error('download aborted'));
   if (message.t === 'file') return startFile(message.id, message.spec);
   const feed = jobs.get(message.id);
   if (!feed) return;

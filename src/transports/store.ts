@@ -10,7 +10,7 @@ import { SNIFF_BYTES, checkSniffed, peekStream, sniffCompression } from '../laye
 import { formatReference, parseReference } from '../reference/reference.js';
 import { type ImageLocation, formatLocation } from '../reference/transport.js';
 import { Store, type StoreImage } from '../store/store.js';
-import { measureLayer } from '../threads/jobs.js';
+import { measureOnWorker } from '../threads/pool.js';
 import { createLayoutSource } from './oci-common.js';
 import { DirBlobStore } from './oci-layout.js';
 import type { ImageDestination, ImageSource, SourceOptions } from './types.js';
@@ -110,10 +110,12 @@ async function measureStoredLayer(store: Store, image: StoreImage, index: number
   const diffID = image.diffIDs[index] as string;
   const blob = image.manifest.layers[index]!;
   const what = `${store.what}: layer ${index} (${blob.digest})`;
-  const peeked = await peekStream(await store.openBlob(blob.digest), SNIFF_BYTES);
+  // The worker hashes the blob as it measures it.
+  const peeked = await peekStream(await store.openBlob(blob.digest, undefined, { hash: false }), SNIFF_BYTES);
   const declared = layerTypeInfo(blob.mediaType)?.compression;
   const compression = checkSniffed(sniffCompression(peeked.head), declared, what);
-  const r = await measureLayer(peeked.stream, compression, diffID, what);
+  const stored = { digest: blob.digest, size: blob.size };
+  const r = await measureOnWorker(peeked.stream, { kind: 'measure', compression, diffID, what, stored });
   await store.facts.put(diffID, { unpackedSize: r.size, entries: r.entries });
   return r.size;
 }

@@ -1,5 +1,6 @@
-// Blob downloads on a worker thread (what a pull into the store uses): the same faults as the streamed
-// downloads, against the real registry behind the fault proxy, and the file left holding exactly the blob.
+// Blob downloads into a file (what a pull into the store uses), on the calling thread and on a worker:
+// the same faults as the streamed downloads, against the real registry behind the fault proxy, and the
+// file left holding exactly the blob.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
@@ -8,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { RequestInfo } from '../../src/registry/http.js';
+import { downloadPolicy } from '../../src/threads/pool.js';
 import type { RegistrySourceOptions } from '../../src/transports/registry.js';
 import type { ImageSource } from '../../src/transports/types.js';
 import { errorOf } from '../helpers/errors.js';
@@ -58,7 +60,17 @@ async function download(options: RegistrySourceOptions = fast, host = proxy.host
   return file;
 }
 
-describe('a blob downloaded into a file on a worker thread', () => {
+describe.each([
+  ['on this thread', 1],
+  ['on a worker thread', 0],
+])('a blob downloaded into a file %s', (_where, onThisThread) => {
+  beforeAll(() => {
+    downloadPolicy.onThisThread = onThisThread;
+  });
+  afterAll(() => {
+    downloadPolicy.onThisThread = 1;
+  });
+
   test('holds exactly the blob', async () => {
     const file = await download();
     expect(sha256File(file)).toBe(digest());

@@ -1,6 +1,7 @@
 // The raw-socket download's response parser: every framing, fed whole and split at every byte.
 import { describe, expect, test } from 'vitest';
 import { HEAD_LIMIT, ResponseParser, parseHead } from '../../src/registry/http1.js';
+import { wireExchange } from '../../src/registry/wire.js';
 
 /** Feed `wire` in pieces of `step` bytes; the head, the body and whether the parser called it done. */
 function parse(wire: string | Buffer, step = Number.POSITIVE_INFINITY, closed = false) {
@@ -89,5 +90,23 @@ describe('ResponseParser', () => {
     expect(() => parse('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n')).toThrow(/chunk size/);
     expect(() => parse('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nabX\r\n')).toThrow(/CRLF/);
     expect(() => parse(`HTTP/1.1 200 OK\r\nx: ${'a'.repeat(HEAD_LIMIT)}`)).toThrow(/head larger/);
+  });
+});
+
+describe('wireExchange', () => {
+  test('a header value with a line break is refused before anything is sent', () => {
+    const timeouts = { connectMs: 1000, headersMs: 1000, bodyMs: 1000 };
+    const req = {
+      url: new URL('http://127.0.0.1:9/'),
+      headers: { authorization: 'Bearer x\r\nX-Evil: 1' },
+      timeouts,
+    };
+    expect(() =>
+      wireExchange(
+        req,
+        () => {},
+        () => {},
+      ),
+    ).toThrow(/refusing to send the header "authorization"/);
   });
 });
