@@ -167,14 +167,24 @@ export async function copyImage(
   const committed = await dest.commitImage({
     manifest,
     config: image.config,
-    layers: layers.map(({ outcome: _o, ...l }) => l),
+    layers: layers.map(({ outcome: _o, measuredSize: _m, ...l }) => l),
     index: changed ? undefined : image.index,
     tags: options.tags ?? [],
     repoDigest: options.repoDigestRepository
       ? `${options.repoDigestRepository}@${image.index?.digest ?? image.manifest.digest}`
       : undefined,
   });
-  return { image, manifest, manifestDigest: committed.digest, layers };
+  // Every layer was read and checked on the way (a save of a layer pulled and not read since): a source
+  // that records what its layers are (the store's layer database) learns it now.
+  const measured = layers.map((l) => l.measuredSize);
+  if (source.recordLayerSizes && measured.every((n): n is number => n !== undefined))
+    await source.recordLayerSizes(measured);
+  return {
+    image,
+    manifest,
+    manifestDigest: committed.digest,
+    layers: layers.map(({ measuredSize: _m, ...l }) => l),
+  };
 }
 
 /** Wait for every promise; then the values, or the first failure. */
@@ -227,7 +237,7 @@ async function transferLayer(
   limiter: Limiter,
   emit: CopyEventHandler,
   signal: AbortSignal,
-): Promise<CommittedLayer & { outcome: LayerOutcome }> {
+): Promise<CommittedLayer & { outcome: LayerOutcome; measuredSize?: number }> {
   const { diffID } = image.layers[index]!;
   const { existing } = plan;
   const verbs = options.verbs ?? 'pull';
@@ -262,6 +272,13 @@ async function transferLayer(
   );
 }
 
+/** A layer as the destination now holds it, with the unpacked size it records and the size measured. */
+interface WrittenLayer {
+  blob: BlobInfo;
+  unpackedSize?: number;
+  measuredSize?: number;
+}
+
 interface LayerJob {
   source: ImageSource;
   dest: ImageDestination;
@@ -274,53 +291,59 @@ interface LayerJob {
 }
 
 /** Copy one layer; an abort (another layer failed) destroys its download, which cleans up its blob. */
-async function streamLayer(
-  job: LayerJob,
-  signal: AbortSignal,
-): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
+async function streamLayer(job: LayerJob, signal: AbortSignal): Promise<WrittenLayer> {
   const layer = job.image.layers[job.index]!;
   const check = offThreadCheck(job);
   if (!check && job.plan.target === 'keep' && job.source.downloadLayer && job.dest.blobFile)
     return downloadLayer(job, signal);
-  const opened = await job.source
-    .openLayer(layer.blob, job.index, { digestChecked: check?.hashesStored })
-    .catch((err: Error) => {
-      check?.stream.destroy(err); // its worker job would otherwise wait for bytes forever
-      throw err;
-    });
+  const opened = await job.source.openLayer(layer.blob, job.index, check?.openOptions).catch((err: Error) => {
+    check?.stream.destroy(err); // its worker job would otherwise wait for bytes forever
+    throw err;
+  });
   const raw = check ? piped(opened, check.stream) : opened;
   const stop = () => raw.destroy(signal.reason as Error);
   if (signal.aborted) stop();
   signal.addEventListener('abort', stop, { once: true });
   try {
-    return await writeLayer(job, raw, check?.stream);
+    return await writeLayer(job, raw, check);
   } finally {
     signal.removeEventListener('abort', stop);
   }
 }
 
 /**
- * For a destination that records unpacked sizes (the store), when the layer is an uncompressed tar: the
- * worker job that measures it as it is copied (diffID, size) and checks its blob digest on the way, so
- * the source need not hash it on this thread. A compressed layer is not decompressed during a copy (as
- * skopeo and containerd's fetch do not): the store registers it when something first reads its tar.
+ * The worker job that checks a layer as it is copied, so that this thread does not hash it, if any:
+ * - into a destination that records unpacked sizes (the store), an uncompressed tar: the worker checks
+ *   its blob digest, diffID and size as it passes. A compressed layer is not decompressed during a copy
+ *   (as skopeo and containerd's fetch do not): the store registers it when something first reads it.
+ * - a layer decompressed here to be re-encoded (save, --compress), from a source that has not checked
+ *   its diffIDs (a registry, a layer pulled and not read since): the worker decompresses it too, checks
+ *   the diffID (which proves the content, so the source need not hash the blob) and measures it, for a
+ *   source that records sizes. Measured: `strata save` of a freshly pulled 3 × 150 MiB image 7.4–8.9 → 5.4 s
+ *   (CPU 8.7–9.4 → 7.8 s), and the layers are registered by it.
  * Other copies hash on this thread as they read: a worker's heap is not worth its memory for a hash
  * alone (measured: `strata save` peak RSS 191 → 307 MB, time no better).
  */
-function offThreadCheck({ dest, image, index }: LayerJob) {
+function offThreadCheck({ source, dest, plan, image, index }: LayerJob) {
   const { blob, diffID } = image.layers[index]!;
-  if (dest.recordsUnpackedSizes !== true || blob.compression !== 'none') return undefined;
   const what = `layer ${index} (${blob.digest ?? diffID})`;
   const spec = { kind: 'measure', compression: blob.compression, diffID, what } as const;
-  const stream = new OffThreadCheck(spec, { digest: blob.digest, size: blob.size });
-  return { stream, hashesStored: blob.digest !== undefined };
+  if (plan.target === 'keep' && dest.recordsUnpackedSizes === true && blob.compression === 'none') {
+    const stream = new OffThreadCheck(spec, { digest: blob.digest, size: blob.size });
+    return { stream, openOptions: { digestChecked: blob.digest !== undefined }, forDestination: true };
+  }
+  if (plan.target !== 'keep' && source.diffIDsVerified !== true) {
+    const stream = new OffThreadCheck(spec, {});
+    return { stream, openOptions: { diffIDChecked: true }, forDestination: false };
+  }
+  return undefined;
 }
 
 async function writeLayer(
   job: LayerJob,
   raw: Readable,
-  check: OffThreadCheck | undefined,
-): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
+  check: ReturnType<typeof offThreadCheck>,
+): Promise<WrittenLayer> {
   const { source, dest, plan, image, index, id, emit, verbs } = job;
   const layer = image.layers[index]!;
   const { blob, diffID } = layer;
@@ -340,10 +363,12 @@ async function writeLayer(
     };
   } else {
     const tar = await decompress(counted, blob.compression, what);
-    // A layer a source checked against its diffID when storing it is not hashed a second time.
-    const checked = source.diffIDsVerified
-      ? tar
-      : tar.pipe(new VerifyingStream(diffID, undefined, `${what}: uncompressed content`));
+    // A layer a source checked against its diffID when storing it, or that a worker checks as it goes,
+    // is not hashed here.
+    const checked =
+      source.diffIDsVerified || check
+        ? tar
+        : tar.pipe(new VerifyingStream(diffID, undefined, `${what}: uncompressed content`));
     if (checked !== tar) tar.on('error', (err) => checked.destroy(err));
     body = await compressStream(checked, plan.target);
     const manifestType = image.manifest.mediaType;
@@ -353,14 +378,15 @@ async function writeLayer(
         : { mediaType: layerMediaType(manifestType, plan.target) };
   }
   const stored = await dest.putBlob(input, body);
-  return finishLayer(job, stored, check && (() => check.result.then((r) => r.size)));
+  const size = check && (await check.stream.result).size;
+  return finishLayer(job, stored, check?.forDestination ? size : undefined, size);
 }
 
 /**
  * A layer the source writes straight into the destination's file (a registry blob into the store): its
  * bytes are received, hashed and written on a worker thread, and never cross this one.
  */
-async function downloadLayer(job: LayerJob, signal: AbortSignal): Promise<{ blob: BlobInfo }> {
+async function downloadLayer(job: LayerJob, signal: AbortSignal): Promise<WrittenLayer> {
   const { blob } = job.image.layers[job.index]!;
   const { source, dest, index, id, emit } = job;
   const info: BlobInfo = { mediaType: blob.mediaType, digest: blob.digest!, size: blob.size! };
@@ -375,23 +401,24 @@ async function downloadLayer(job: LayerJob, signal: AbortSignal): Promise<{ blob
   }
 }
 
-/** Docker's last words for a layer; waits for the unpacked size when the layer was measured. */
-async function finishLayer(
+/**
+ * Docker's last words for a layer. `recorded`: the unpacked size the destination records (the layer was
+ * "extracted"); `measured`: the size a worker measured, whoever records it.
+ */
+function finishLayer(
   { id, emit, verbs, image, index }: LayerJob,
   stored: BlobInfo,
-  measured?: () => Promise<number>,
-): Promise<{ blob: BlobInfo; unpackedSize?: number }> {
+  recorded?: number,
+  measured = recorded,
+): WrittenLayer {
   const { blob } = image.layers[index]!;
   if (verbs === 'pull') {
     emit({ id, status: 'Verifying Checksum' });
     emit({ id, status: 'Download complete' });
-  }
-  const size = measured ? await measured() : undefined;
-  if (verbs === 'pull') {
-    if (size !== undefined) emit({ id, status: 'Extracting', current: blob.size, total: blob.size });
+    if (recorded !== undefined) emit({ id, status: 'Extracting', current: blob.size, total: blob.size });
     emit({ id, status: 'Pull complete' });
   } else {
     emit({ id, status: 'Pushed' });
   }
-  return { blob: stored, unpackedSize: size };
+  return { blob: stored, unpackedSize: recorded, measuredSize: measured };
 }

@@ -14,7 +14,6 @@ import {
   type DownloadSpec,
   downloadBlob,
 } from '../registry/blob-download.js';
-import { JobFeed, indexLayerFile } from './jobs.js';
 import type {
   EncodedIndex,
   FileJobSpec,
@@ -25,6 +24,12 @@ import type {
   SerialError,
   ToWorker,
 } from './protocol.js';
+
+/**
+ * The layer jobs themselves, for running them in this thread (STRATA_THREADS=0 or no threads): loaded
+ * on demand, since the scanning code (80 ms to import) is otherwise only the workers' to load.
+ */
+const loadJobs = () => import('./jobs.js');
 
 /** An idle worker is stopped after this long. */
 const IDLE_MS = 200;
@@ -341,19 +346,19 @@ export function streamJob<K extends JobKind>(
   let job: StreamJob<K>;
   if (worker) job = worker.open(spec, options.handOver === true);
   else {
-    const feed = new JobFeed(spec);
+    const feed = loadJobs().then((jobs) => new jobs.JobFeed(spec));
     const input = new Writable({
-      write: (chunk: Buffer, _enc, cb) => feed.write(chunk, () => cb()),
+      write: (chunk: Buffer, _enc, cb) => void feed.then((f) => f.write(chunk, () => cb())),
       final: (cb) => {
-        feed.end();
+        void feed.then((f) => f.end());
         cb();
       },
       destroy: (err, cb) => {
-        if (err) feed.abort(err);
+        if (err) void feed.then((f) => f.abort(err));
         cb(err);
       },
     });
-    job = { input, result: feed.result };
+    job = { input, result: feed.then((f) => f.result) };
   }
   // A failed job takes its input down, so whoever feeds it stops instead of waiting for credit.
   job.result.catch((err: unknown) => job.input.destroy(err as Error));
@@ -441,5 +446,5 @@ export async function measureOnWorker(
  */
 export function fileJob(spec: FileJobSpec, onRead?: (bytes: number) => void): Promise<EncodedIndex> {
   const worker = pickWorker();
-  return worker ? worker.runFile(spec, onRead) : indexLayerFile(spec, onRead);
+  return worker ? worker.runFile(spec, onRead) : loadJobs().then((jobs) => jobs.indexLayerFile(spec, onRead));
 }

@@ -34,6 +34,11 @@ describe('a layer that is not what the config says', () => {
     const pulled = await runCli(['pull', '-q', ref]);
     expect(pulled.code, pulled.stderr).toBe(0);
     expect(readdirSync(join(root, 'ingest')).filter((n) => n.endsWith('.partial'))).toEqual([]);
+    // A save decompresses it, and its worker finds the lie before the tar is finished.
+    const save = await runCli(['save', '-o', join(root, 'out.tar'), ref]);
+    expect(save.code, save.stderr).toBe(EXIT_CODES['digest-mismatch']);
+    expect(save.stderr).toContain(lie);
+    expect(existsSync(join(root, 'out.tar'))).toBe(false);
     // Its first read decompresses the layer and finds the lie.
     const history = await runCli(['history', `strata:${ref}`]);
     expect(history.code, history.stderr).toBe(EXIT_CODES['digest-mismatch']);
