@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { randomUUID, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { type IncomingMessage, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeCertificate } from './certificate.js';
 
 /**
  * A token server for the distribution registry's `auth: token` mode: it checks Basic credentials (or a
@@ -54,31 +54,6 @@ export interface TokenServer {
 
 const b64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
 
-function makeCertificate(dir: string): { keyPem: string; certPem: string; certPath: string } {
-  const keyPath = join(dir, 'key.pem');
-  const certPath = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=strata-test-token-issuer',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { keyPem: readFileSync(keyPath, 'utf8'), certPem: readFileSync(certPath, 'utf8'), certPath };
-}
-
 function parseScope(scope: string): Access | undefined {
   const m = /^([a-z]+):(.+):([a-z,*]+)$/.exec(scope);
   return m ? { type: m[1]!, name: m[2]!, actions: m[3]!.split(',') } : undefined;
@@ -92,7 +67,7 @@ async function readRequestBody(req: IncomingMessage): Promise<string> {
 
 export async function startTokenServer(options: TokenServerOptions = {}): Promise<TokenServer> {
   const dir = mkdtempSync(join(tmpdir(), 'strata-token-'));
-  const { keyPem, certPem, certPath } = makeCertificate(dir);
+  const { keyPem, certPem, certPath } = makeCertificate(dir, 'strata-test-token-issuer');
   const certDer = certPem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
   const service = 'strata-test-registry';
   const issuer = 'strata-test-issuer';

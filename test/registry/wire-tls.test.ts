@@ -1,6 +1,5 @@
 // The raw-socket client over TLS (a registry reached with https://): answers read whole, a blob
 // downloaded into a file, and a certificate nobody vouches for refused unless --insecure asked for it.
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:https';
@@ -12,6 +11,7 @@ import { downloadBlob } from '../../src/registry/blob-download.js';
 import { classifyNetError } from '../../src/registry/neterror.js';
 import { DEFAULT_RETRY } from '../../src/registry/retry.js';
 import { wireResponse } from '../../src/registry/wire.js';
+import { makeCertificate } from '../helpers/certificate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strata-wire-tls-'));
 const blob = Buffer.alloc(3 << 20, 7);
@@ -21,38 +21,17 @@ let server: Server;
 let base: string;
 
 beforeAll(async () => {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  server = createServer(
-    { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-    (req, res) => {
-      if (req.url === '/chunked') {
-        res.writeHead(200);
-        res.write('hello, ');
-        res.end('world');
-        return;
-      }
-      res.writeHead(200, { 'content-length': String(blob.length) });
-      res.end(req.method === 'HEAD' ? undefined : blob);
-    },
-  );
+  const { keyPem, certPem } = makeCertificate(dir, 'localhost');
+  server = createServer({ key: keyPem, cert: certPem }, (req, res) => {
+    if (req.url === '/chunked') {
+      res.writeHead(200);
+      res.write('hello, ');
+      res.end('world');
+      return;
+    }
+    res.writeHead(200, { 'content-length': String(blob.length) });
+    res.end(req.method === 'HEAD' ? undefined : blob);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
