@@ -2,7 +2,6 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Readable, pipeline } from 'node:stream';
 import { type ZlibOptions, constants as zlibConstants, createGunzip } from 'node:zlib';
-import { Decompress as FzstdDecompress } from 'fzstd';
 import { fromSystemError, invalid, isStrataError, unsupported } from '../errors.js';
 import type { Compression } from '../oci/mediatypes.js';
 import type { FileRange } from '../transports/types.js';
@@ -390,6 +389,8 @@ const FZSTD_SLICE = 16 * 1024;
 
 async function* zstdPure(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const out: Uint8Array[] = [];
+  // The last-resort decoder, loaded only when it is needed.
+  const { Decompress: FzstdDecompress } = await import('fzstd');
   const decoder = new FzstdDecompress((data) => {
     if (data.length > 0) out.push(data);
   });

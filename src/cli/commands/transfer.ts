@@ -1,7 +1,4 @@
 import type { Command } from 'commander';
-import { parseDockerSaveManifest, parseLayoutIndex } from '../../archive/docker-save-manifest.js';
-import { readFileRange } from '../../archive/file-range.js';
-import { openArchive } from '../../archive/open-archive.js';
 import { StrataError, isStrataError } from '../../errors.js';
 import { openImage } from '../../image/image.js';
 import {
@@ -199,6 +196,13 @@ export function registerSave(program: Command, io: CliIO): void {
 
 /** How many images an archive holds and how to address each. */
 async function archiveImages(path: string): Promise<ImageLocation[]> {
+  // Loaded here: the tar reader is load's alone, and a pull need not pay for it at start-up.
+  const [{ openArchive }, { parseDockerSaveManifest, parseLayoutIndex }, { readFileRange }] =
+    await Promise.all([
+      import('../../archive/open-archive.js'),
+      import('../../archive/docker-save-manifest.js'),
+      import('../../archive/file-range.js'),
+    ]);
   const archive = await openArchive(path, path, 'image archive');
   try {
     const manifestEntry = archive.index.resolve('manifest.json');
