@@ -144,8 +144,8 @@ async function fetchInto(sink: BlobSink, spec: DownloadSpec, hooks: DownloadHook
       attempt = await follow(sink, spec, hooks, offset);
     } catch (err) {
       if (!isTransientNetError(err)) throw unreachableError(err, host, 'registry');
-      if (offset > 0) {
-        // The connection broke mid-body: resume where it left off.
+      if (sink.received > 0) {
+        // The connection broke mid-body (this time or before): resume where it left off.
         if (++resumes > spec.policy.attempts) throw brokeOff(spec, host, sink.received, err);
         await sleep(backoffDelay(spec.policy, resumes));
         continue;

@@ -336,11 +336,14 @@ export class Store {
    * are known (an entry's parent is always recorded). A size is known only once the layer's tar was read
    * and matched its diffID.
    */
-  register(
+  async register(
     image: Pick<StoreImage, 'diffIDs' | 'chainIDs'>,
     sizes: ReadonlyArray<number | undefined>,
   ): Promise<void> {
-    return this.locked(() => this.writeEntries(image, sizes));
+    // Every read of a registered image comes here: take the store lock only when there is work.
+    const entries = await Promise.all(image.chainIDs.map((c) => readLayerEntry(this.paths, c)));
+    if (entries.every((e) => e !== undefined)) return;
+    await this.locked(() => this.writeEntries(image, sizes));
   }
 
   /** register()'s work; the caller holds the lock. */
