@@ -71,11 +71,22 @@ export async function buildProgram(io: CliIO, argv: readonly string[] = []): Pro
   if (versionOnly) return program;
   // Before any module loads: loading alone grows the young generation to 16 MiB, which it then keeps.
   if (io.ownsProcess && only.some((c) => c.holdsImage)) holdYoungGeneration(true);
+  // A pull's downloads run on worker threads: start them now, on the core this thread leaves idle while
+  // it loads the command's modules, rather than after (copy would start them when it begins).
+  if (io.ownsProcess && named === 'pull') void prestartPullWorkers();
   for (const command of only.length > 0 ? only : COMMANDS)
     for (const register of await command.load()) register(program, io);
   for (const cmd of program.commands)
     cmd.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
   return program;
+}
+
+async function prestartPullWorkers(): Promise<void> {
+  const [{ prestartDownloadWorkers }, { DEFAULT_CONCURRENT_BLOBS }] = await Promise.all([
+    import('../threads/pool.js'),
+    import('../copy/limiter.js'),
+  ]);
+  prestartDownloadWorkers(DEFAULT_CONCURRENT_BLOBS);
 }
 
 /** One line per error, the hint after it; never a stack trace for a user's mistake. */

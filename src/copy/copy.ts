@@ -13,7 +13,7 @@ import type {
   LayerBlob,
 } from '../transports/types.js';
 import type { CopyEventHandler, LayerStatus } from './events.js';
-import { Limiter } from './limiter.js';
+import { DEFAULT_CONCURRENT_BLOBS, Limiter } from './limiter.js';
 import { layerMediaType, rewriteManifest, synthesizeManifest } from './manifest-rewrite.js';
 import { isManifestType } from '../oci/mediatypes.js';
 import { OffThreadCheck, Tap, compressStream, piped } from './streams.js';
@@ -100,7 +100,7 @@ export async function copyImage(
   options: CopyOptions = {},
 ): Promise<CopyResult> {
   const emit: CopyEventHandler = options.onEvent ?? (() => {});
-  const concurrency = Math.max(1, options.maxConcurrent ?? 3);
+  const concurrency = Math.max(1, options.maxConcurrent ?? DEFAULT_CONCURRENT_BLOBS);
   // Layers will download on workers of their own: start them now, beside the first requests.
   if (source.downloadLayer && dest.blobFile) prestartDownloadWorkers(concurrency);
   const resolved = await source.resolve({ platform: options.platform });

@@ -1,3 +1,6 @@
+/** Blobs moved at once unless asked otherwise: Docker's default max-concurrent-downloads. */
+export const DEFAULT_CONCURRENT_BLOBS = 3;
+
 /** At most `limit` tasks at once; the rest wait in order (Docker's max-concurrent-downloads). */
 export class Limiter {
   private running = 0;

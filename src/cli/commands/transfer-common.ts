@@ -1,5 +1,6 @@
 import { Option } from 'commander';
 import { type CopyOptions, type CopyResult, copyImage } from '../../copy/copy.js';
+import { DEFAULT_CONCURRENT_BLOBS } from '../../copy/limiter.js';
 import { StrataError } from '../../errors.js';
 import { parsePlatform } from '../../oci/platform.js';
 import type { ImageLocation } from '../../reference/transport.js';
@@ -32,7 +33,7 @@ export function progressFor(opts: TransferOptions, io: CliIO): ProgressSink {
 }
 
 export function maxConcurrent(opts: TransferOptions): number {
-  const n = Number(opts.maxConcurrent ?? 3);
+  const n = Number(opts.maxConcurrent ?? DEFAULT_CONCURRENT_BLOBS);
   if (!Number.isInteger(n) || n < 1)
     throw new StrataError('usage', '--max-concurrent wants a positive integer');
   return n;
