@@ -109,11 +109,9 @@ export function wireExchange(
         ALPNProtocols: ['http/1.1'],
       });
       socket.on('data', take);
-      socket.once('secureConnect', () => socket.write(request));
     } else if (req.reuseBuffer !== true) {
       socket = net.connect({ host, port });
       socket.on('data', take);
-      socket.once('connect', () => socket.write(request));
     } else {
       const buffer = Buffer.allocUnsafe(READ_BUFFER);
       socket = net.connect({
@@ -127,7 +125,6 @@ export function wireExchange(
           },
         },
       });
-      socket.once('connect', () => socket.write(request));
     }
     const connectTimer = setTimeout(
       () => fail(codedError(`connect to ${url.host} timed out`, 'ETIMEDOUT')),
@@ -135,6 +132,7 @@ export function wireExchange(
     );
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(connectTimer);
+      socket.write(request);
       // Silence while waiting for the head (then between body reads: bodyMs, set when the head came).
       socket.setTimeout(timeouts.headersMs, () => {
         const waiting = parser.head === undefined ? 'the response' : 'more of the response';
