@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
@@ -356,6 +359,22 @@ describe('foreign (non-distributable) layers', () => {
   test('are verified when they come from a URL', async () => {
     const err = await errorOf(readLayer('corrupt'));
     expect(err.kind).toBe('digest-mismatch');
+  });
+
+  test('are downloaded into a file from their URLs too (a pull into the store), verified', async () => {
+    const download = async (tag: string) => {
+      const file = join(mkdtempSync(join(tmpdir(), 'strata-foreign-')), 'blob');
+      const src = await open(`${proxy.host}/foreign:${tag}`, {});
+      try {
+        const img = await src.resolve();
+        await src.downloadLayer!(img.layers[0]!, 0, file);
+      } finally {
+        await src.close();
+      }
+      return `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+    };
+    expect(await download('urls')).toBe(foreign.digest);
+    expect((await errorOf(download('corrupt'))).kind).toBe('digest-mismatch');
   });
 });
 
