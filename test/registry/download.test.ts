@@ -109,6 +109,17 @@ describe.each([
     ]);
   });
 
+  test('a server that goes silent mid-body times out and the download resumes after what it had', async () => {
+    proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'stall', afterBytes: 120_000 } });
+    const file = await download({ ...fast, timeouts: { bodyMs: 300 } });
+    expect(sha256File(file)).toBe(digest());
+    const ranges = tries().map((e) => e.range);
+    expect(ranges[0]).toBeUndefined();
+    expect(ranges.slice(1)).toEqual([expect.stringMatching(/^bytes=\d+-$/)]);
+    // It resumed from the bytes it had, not from the start.
+    expect(Number(/\d+/.exec(ranges[1]!)![0])).toBeGreaterThan(0);
+  });
+
   test('500 twice, then success: retried', async () => {
     proxy.addRule({ path: layerPath(), times: 2, fault: { kind: 'status', status: 500 } });
     const file = await download();
