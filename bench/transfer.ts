@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, importBusyboxBase, startDocker } from '../test/helpers/docker.js';
 import { startRegistry } from '../test/helpers/registry.js';
-import { OUT, type Timing, fmtMs, measure, strataCmd } from './lib.js';
+import { OUT, type Timing, fmtMs, measureAlternating, strataCmd } from './lib.js';
 
 const MB = Number(process.env.BENCH_MB ?? 150);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -43,33 +43,33 @@ async function main(): Promise<void> {
     const freshStore = () => rmSync(storeDir, { recursive: true, force: true });
     const strataEnv = { STRATA_ROOT: storeDir };
     const results: Timing[] = [];
-    const pulls = [
-      measure('strata pull', strataCmd('pull', '-q', ref), {
-        runs: RUNS,
-        env: strataEnv,
-        before: freshStore,
-      }),
-      measure(
-        'skopeo copy docker:// → oci:',
-        [
-          'skopeo',
-          'copy',
-          '-q',
-          '--src-tls-verify=false',
-          `docker://${ref}`,
-          `oci:${join(scratch, 'oci')}:1`,
-        ],
+    const pulls = measureAlternating(
+      [
         {
-          runs: RUNS,
-          before: () => rmSync(join(scratch, 'oci'), { recursive: true, force: true }),
+          label: 'strata pull',
+          cmd: strataCmd('pull', '-q', ref),
+          opts: { env: strataEnv, before: freshStore },
         },
-      ),
-      measure('docker pull (clean engine)', dockerCli('pull', '-q', ref), {
-        runs: RUNS,
-        env,
-        before: rmiAll,
-      }),
-    ];
+        {
+          label: 'skopeo copy docker:// → oci:',
+          cmd: [
+            'skopeo',
+            'copy',
+            '-q',
+            '--src-tls-verify=false',
+            `docker://${ref}`,
+            `oci:${join(scratch, 'oci')}:1`,
+          ],
+          opts: { before: () => rmSync(join(scratch, 'oci'), { recursive: true, force: true }) },
+        },
+        {
+          label: 'docker pull (clean engine)',
+          cmd: dockerCli('pull', '-q', ref),
+          opts: { env, before: rmiAll },
+        },
+      ],
+      RUNS,
+    );
     results.push(...pulls);
     // save/load: strata's store and the engine both hold the image now.
     spawnQuiet(strataCmd('pull', '-q', ref), strataEnv);
@@ -77,18 +77,28 @@ async function main(): Promise<void> {
     const strataTar = join(scratch, 'strata-save.tar');
     const dockerTar = join(scratch, 'docker-save.tar');
     results.push(
-      measure('strata save', strataCmd('save', '-o', strataTar, ref), { runs: RUNS, env: strataEnv }),
-      measure('docker save', dockerCli('save', '-o', dockerTar, ref), { runs: RUNS, env }),
-      measure('strata load (fresh store)', strataCmd('load', '-q', '-i', dockerTar), {
-        runs: RUNS,
-        env: strataEnv,
-        before: freshStore,
-      }),
-      measure('docker load (clean engine)', dockerCli('load', '-q', '-i', dockerTar), {
-        runs: RUNS,
-        env,
-        before: rmiAll,
-      }),
+      ...measureAlternating(
+        [
+          { label: 'strata save', cmd: strataCmd('save', '-o', strataTar, ref), opts: { env: strataEnv } },
+          { label: 'docker save', cmd: dockerCli('save', '-o', dockerTar, ref), opts: { env } },
+        ],
+        RUNS,
+      ),
+      ...measureAlternating(
+        [
+          {
+            label: 'strata load (fresh store)',
+            cmd: strataCmd('load', '-q', '-i', dockerTar),
+            opts: { env: strataEnv, before: freshStore },
+          },
+          {
+            label: 'docker load (clean engine)',
+            cmd: dockerCli('load', '-q', '-i', dockerTar),
+            opts: { env, before: rmiAll },
+          },
+        ],
+        RUNS,
+      ),
     );
     const ratio = (a: string, b: string) => {
       const x = results.find((r) => r.label === a)!;
@@ -96,7 +106,7 @@ async function main(): Promise<void> {
       return (x.ms / y.ms).toFixed(2);
     };
     const lines = [
-      `Image: busybox base + 3 layers of ${MB} MB random data + 5,000 small files; ${RUNS} runs each, median.`,
+      `Image: busybox base + 3 layers of ${MB} MB random data + 5,000 small files; ${RUNS} runs each, alternating, median.`,
       '',
       '| operation | median time | peak RSS |',
       '|---|---|---|',
