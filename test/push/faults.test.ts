@@ -4,13 +4,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { sha256 } from '../../src/oci/digest.js';
 import { MediaType } from '../../src/oci/mediatypes.js';
 import { RegistryClient } from '../../src/registry/client.js';
-import type { RegistrySourceOptions } from '../../src/transports/registry.js';
 import { type FaultProxy, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type RunningRegistry, startRegistry } from '../helpers/registry.js';
+import { FAST_RETRY } from '../helpers/proxied-registry.js';
 import { noise } from '../helpers/registry-fixtures.js';
 import { type DropProxy, errorOf, freshRepo, openDest, startDropProxy } from './push-helpers.js';
 
-const fast: RegistrySourceOptions = { retry: { baseDelayMs: 5, maxDelayMs: 20 } };
+const fast = FAST_RETRY;
 const BIG = 1_000_000;
 const bytes = noise(BIG, 3);
 const blob = { mediaType: MediaType.dockerLayer, digest: sha256(bytes), size: BIG };

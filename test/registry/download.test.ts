@@ -7,51 +7,38 @@ import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { RequestInfo } from '../../src/registry/http.js';
 import { downloadPolicy } from '../../src/threads/pool.js';
 import type { RegistrySourceOptions } from '../../src/transports/registry.js';
 import type { ImageSource } from '../../src/transports/types.js';
 import { errorOf } from '../helpers/errors.js';
-import { type FaultProxy, flipByte, startFaultProxy } from '../helpers/fault-proxy.js';
+import { flipByte, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type PushedImage, makeLayer, noise, pushImage } from '../helpers/registry-fixtures.js';
+import { FAST_RETRY, proxiedRegistry } from '../helpers/proxied-registry.js';
 import { withRegistrySource } from '../helpers/registry-source.js';
-import { type RunningRegistry, startRegistry } from '../helpers/registry.js';
 
-let reg: RunningRegistry;
-let proxy: FaultProxy;
+const env = proxiedRegistry();
 let big: PushedImage;
 let scratch: string;
 const BIG = 400_000;
-const fast: RegistrySourceOptions = { retry: { baseDelayMs: 5, maxDelayMs: 20 } };
+const fast = FAST_RETRY;
 
 beforeAll(async () => {
-  reg = await startRegistry();
-  proxy = await startFaultProxy(reg.host);
   const layer = await makeLayer([{ name: 'big.bin', content: noise(BIG, 11) }]);
-  big = await pushImage({ url: reg.url }, 'dl', '1', { layers: [layer] });
+  big = await pushImage({ url: env.reg.url }, 'dl', '1', { layers: [layer] });
   scratch = mkdtempSync(join(tmpdir(), 'strata-download-'));
-});
-
-afterAll(async () => {
-  await proxy?.stop();
-  await reg?.stop();
-});
-
-beforeEach(() => {
-  proxy.clearRules();
-  proxy.log.length = 0;
 });
 
 const digest = () => big.layers[0]!.digest;
 const layerPath = () => new RegExp(`/blobs/${digest()}$`);
-const tries = () => proxy.log.filter((e) => e.path.endsWith(digest()));
+const tries = () => env.proxy.log.filter((e) => e.path.endsWith(digest()));
 const sha256File = (file: string) =>
   `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
 let files = 0;
 
 /** Download the image's layer into a new file; returns the file. */
-async function download(options: RegistrySourceOptions = fast, host = proxy.host): Promise<string> {
+async function download(options: RegistrySourceOptions = fast, host = env.proxy.host): Promise<string> {
   const file = join(scratch, `blob-${files++}`);
   await withRegistrySource(`${host}/dl:1`, options, async (src: ImageSource) => {
     const img = await src.resolve();
@@ -78,7 +65,7 @@ describe.each([
   });
 
   test('a connection dropped halfway continues with Range: the bytes received are not fetched again', async () => {
-    proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'drop', afterBytes: 150_000 } });
+    env.proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'drop', afterBytes: 150_000 } });
     const file = await download();
     expect(sha256File(file)).toBe(digest());
     expect(tries().map((e) => [e.status, e.range])).toEqual([
@@ -88,15 +75,15 @@ describe.each([
   });
 
   test('a server that ignores Range sends it all again; the bytes already written are skipped', async () => {
-    proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'drop', afterBytes: 100_000 } });
-    proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'strip-range' } });
+    env.proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'drop', afterBytes: 100_000 } });
+    env.proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'strip-range' } });
     const file = await download();
     expect(sha256File(file)).toBe(digest());
     expect(tries().map((e) => e.status)).toEqual([200, 200]);
   });
 
   test('a download that keeps breaking off: unreachable after a bounded number of resumes', async () => {
-    proxy.addRule({ path: layerPath(), fault: { kind: 'drop', afterBytes: 10_000 } });
+    env.proxy.addRule({ path: layerPath(), fault: { kind: 'drop', afterBytes: 10_000 } });
     const err = await errorOf(download());
     expect(err.kind).toBe('unreachable');
     expect(err.message).toMatch(/kept breaking off \(50000 bytes received\)/);
@@ -110,7 +97,7 @@ describe.each([
   });
 
   test('a server that goes silent mid-body times out and the download resumes after what it had', async () => {
-    proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'stall', afterBytes: 120_000 } });
+    env.proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'stall', afterBytes: 120_000 } });
     const file = await download({ ...fast, timeouts: { bodyMs: 300 } });
     expect(sha256File(file)).toBe(digest());
     const ranges = tries().map((e) => e.range);
@@ -121,24 +108,24 @@ describe.each([
   });
 
   test('500 twice, then success: retried', async () => {
-    proxy.addRule({ path: layerPath(), times: 2, fault: { kind: 'status', status: 500 } });
+    env.proxy.addRule({ path: layerPath(), times: 2, fault: { kind: 'status', status: 500 } });
     const file = await download();
     expect(sha256File(file)).toBe(digest());
     expect(tries().map((e) => e.status)).toEqual([500, 500, 200]);
   });
 
   test('503 every time: a registry error after 4 attempts, with the registry’s words', async () => {
-    proxy.addRule({ path: layerPath(), fault: { kind: 'status', status: 503 } });
+    env.proxy.addRule({ path: layerPath(), fault: { kind: 'status', status: 503 } });
     const err = await errorOf(download());
     expect(err.kind).toBe('registry');
     expect(err.message).toBe(
-      `registry ${proxy.host} answered 503 for ${proxy.host}/dl@${digest()}: UNKNOWN: injected failure`,
+      `registry ${env.proxy.host} answered 503 for ${env.proxy.host}/dl@${digest()}: UNKNOWN: injected failure`,
     );
     expect(tries()).toHaveLength(4);
   });
 
   test('429 with Retry-After is honoured', async () => {
-    proxy.addRule({
+    env.proxy.addRule({
       path: layerPath(),
       times: 1,
       fault: { kind: 'status', status: 429, headers: { 'retry-after': '1' } },
@@ -150,14 +137,14 @@ describe.each([
   });
 
   test('bytes that do not match the digest: digest-mismatch naming the layer', async () => {
-    proxy.addRule({ path: layerPath(), fault: { kind: 'rewrite', transform: flipByte(60) } });
+    env.proxy.addRule({ path: layerPath(), fault: { kind: 'rewrite', transform: flipByte(60) } });
     const err = await errorOf(download());
     expect(err.kind).toBe('digest-mismatch');
     expect(err.message).toContain(digest());
   });
 
   test('a body longer than the descriptor says is cut off as invalid', async () => {
-    proxy.addRule({
+    env.proxy.addRule({
       path: layerPath(),
       fault: { kind: 'rewrite', transform: (b) => Buffer.concat([b, Buffer.from('more')]) },
     });
@@ -167,7 +154,7 @@ describe.each([
   });
 
   test('every exchange is reported to the request hook', async () => {
-    proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'status', status: 502 } });
+    env.proxy.addRule({ path: layerPath(), times: 1, fault: { kind: 'status', status: 502 } });
     const seen: RequestInfo[] = [];
     await download({ ...fast, onRequest: (i) => seen.push(i) });
     const blob = seen.filter((i) => i.url.endsWith(digest())).map((i) => `${i.method} ${i.status}`);
@@ -176,13 +163,13 @@ describe.each([
 
   test('nothing listening: unreachable', async () => {
     const err = await errorOf(
-      withRegistrySource(`${proxy.host}/dl:1`, fast, async (src) => {
+      withRegistrySource(`${env.proxy.host}/dl:1`, fast, async (src) => {
         const img = await src.resolve();
-        await proxy.stop(); // the registry is known; now nobody answers at its address
+        await env.proxy.stop(); // the registry is known; now nobody answers at its address
         try {
           await src.downloadLayer!(img.layers[0]!, 0, join(scratch, 'never'));
         } finally {
-          proxy = await startFaultProxy(reg.host);
+          env.proxy = await startFaultProxy(env.reg.host);
         }
       }),
     );
@@ -214,7 +201,7 @@ describe('a blob redirected to a server that answers in chunks', () => {
   });
 
   test('is fetched there, without credentials, and matches its digest', async () => {
-    proxy.addRule({ path: layerPath(), fault: { kind: 'redirect', location: cdnUrl } });
+    env.proxy.addRule({ path: layerPath(), fault: { kind: 'redirect', location: cdnUrl } });
     const seen: string[] = [];
     const file = await download({
       ...fast,
@@ -224,6 +211,6 @@ describe('a blob redirected to a server that answers in chunks', () => {
     });
     expect(sha256File(file)).toBe(digest());
     expect(cdnSaw).toEqual([undefined]);
-    expect(seen.slice(-2)).toEqual([`307 http://${proxy.host}/v2/dl/blobs/${digest()}`, `200 ${cdnUrl}`]);
+    expect(seen.slice(-2)).toEqual([`307 http://${env.proxy.host}/v2/dl/blobs/${digest()}`, `200 ${cdnUrl}`]);
   });
 });
