@@ -21,7 +21,6 @@ import { type CredentialOptions, lookupCredentials } from './credentials.js';
 import { responseError } from './errors.js';
 import {
   HttpClient,
-  USER_AGENT,
   type HttpRequest,
   type HttpResponse,
   type HttpTimeouts,
@@ -400,7 +399,7 @@ export class RegistryClient {
       const outcome = await downloadJob(
         {
           url: `${base}/v2/${repo}/blobs/${desc.digest}`,
-          headers: { 'user-agent': USER_AGENT, ...authHeader(authorization) },
+          headers: { 'user-agent': this.http.userAgent, ...authHeader(authorization) },
           digest: desc.digest,
           size: desc.size,
           file,

@@ -53,7 +53,7 @@ export interface HttpClientOptions {
 const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 30_000, headersMs: 60_000, bodyMs: 120_000 };
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export const MAX_REDIRECTS = 10;
-export const USER_AGENT = 'strata/0.1';
+const USER_AGENT = 'strata/0.1';
 
 export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];
@@ -107,7 +107,8 @@ export function redirectTarget(
 export class HttpClient {
   private agent?: Promise<Agent>;
   private readonly onRequest?: RequestHook;
-  private readonly userAgent: string;
+  /** Sent with every request (a download on another thread sends it too). */
+  readonly userAgent: string;
 
   /** The timeouts every exchange of this client uses (a download on another thread uses them too). */
   readonly timeouts: HttpTimeouts;

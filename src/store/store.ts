@@ -315,20 +315,28 @@ export class Store {
    * whose tar some scan has read since (its facts are cached by diffID) is registered on the way.
    */
   async layerSizes(image: StoreImage): Promise<number[] | undefined> {
-    const sizes = await this.knownSizes(image);
+    const { sizes, registered } = await this.sizesOf(image);
     if (sizes.some((s) => s === undefined)) return undefined;
-    await this.register(image, sizes);
+    if (!registered) await this.locked(() => this.writeEntries(image, sizes));
     return sizes as number[];
   }
 
   /** Each layer's unpacked size from its layer database entry or the facts cache; undefined if neither. */
   async knownSizes(image: StoreImage): Promise<Array<number | undefined>> {
-    return Promise.all(
-      image.chainIDs.map(async (chainID, i) => {
-        const entry = await readLayerEntry(this.paths, chainID);
-        return entry?.size ?? (await this.facts.get(image.diffIDs[i] as string))?.unpackedSize;
-      }),
+    return (await this.sizesOf(image)).sizes;
+  }
+
+  /** knownSizes, and whether every layer already has its entry (nothing to register). */
+  private async sizesOf(
+    image: StoreImage,
+  ): Promise<{ sizes: Array<number | undefined>; registered: boolean }> {
+    const entries = await Promise.all(image.chainIDs.map((c) => readLayerEntry(this.paths, c)));
+    const sizes = await Promise.all(
+      entries.map(
+        async (entry, i) => entry?.size ?? (await this.facts.get(image.diffIDs[i] as string))?.unpackedSize,
+      ),
     );
+    return { sizes, registered: entries.every((e) => e !== undefined) };
   }
 
   /**
@@ -340,7 +348,7 @@ export class Store {
     image: Pick<StoreImage, 'diffIDs' | 'chainIDs'>,
     sizes: ReadonlyArray<number | undefined>,
   ): Promise<void> {
-    // Every read of a registered image comes here: take the store lock only when there is work.
+    // Callers (registerLayers, a source told its sizes) may find nothing missing: no lock then.
     const entries = await Promise.all(image.chainIDs.map((c) => readLayerEntry(this.paths, c)));
     if (entries.every((e) => e !== undefined)) return;
     await this.locked(() => this.writeEntries(image, sizes));

@@ -64,8 +64,6 @@ export async function storeSource(store: Store, loc: StoreLocation): Promise<Ima
 }
 
 export interface Registration {
-  /** Layers read (decompressed and hashed) to register them. */
-  read: number;
   /** Images with a layer that could not be registered: its tar is not what the config says, say. */
   failures: Array<{ image: StoreImage; error: Error }>;
 }
@@ -87,12 +85,11 @@ export async function registerLayers(
     all.flatMap((image, n) => image.diffIDs.filter((_, i) => before[n]![i] === undefined)),
   );
   if (unread.size > 0) options.onStart?.(unread.size);
-  const result: Registration = { read: 0, failures: [] };
+  const result: Registration = { failures: [] };
   for (const image of all) {
     // Read again: a layer shared with an image registered just before is known now.
     const known = await store.knownSizes(image);
     const missing = known.flatMap((size, i) => (size === undefined ? [i] : []));
-    result.read += missing.length;
     // Two at a time: each is a stream worker's job, and the machines strata is measured on have two cores.
     const measureSome = async () => {
       for (let i = missing.shift(); i !== undefined; i = missing.shift())
